@@ -1,0 +1,76 @@
+"""Paths and options in one frozen object: an option wins over a variable, a variable over the default."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+SAMPLE_LANDING = PROJECT_ROOT / "data" / "sample"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "sin.duckdb"
+DEFAULT_PUBLISH = PROJECT_ROOT / "data" / "publish"
+
+ENV_LANDING = "SINSTATS_LANDING"
+ENV_WAREHOUSE = "SINSTATS_WAREHOUSE"
+ENV_PUBLISH = "SINSTATS_PUBLISH"
+ENV_AS_AT = "SINSTATS_AS_AT"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    publish: Path
+    as_at: dt.date
+
+    @property
+    def analysts_copy(self) -> Path:
+        """The analysts' read-only copy, beside the pipeline's own file."""
+        return self.warehouse.with_name(f"{self.warehouse.stem}_analysts{self.warehouse.suffix}")
+
+    @property
+    def dagster_home(self) -> Path:
+        """Run history lives beside the warehouse."""
+        return self.warehouse.parent / "dagster_home"
+
+    @property
+    def current(self) -> Path:
+        return self.publish / "current"
+
+    @property
+    def internal(self) -> Path:
+        return self.publish / "internal"
+
+    def as_env(self) -> dict[str, str]:
+        return {
+            ENV_LANDING: str(self.landing),
+            ENV_WAREHOUSE: str(self.warehouse),
+            ENV_PUBLISH: str(self.publish),
+            ENV_AS_AT: self.as_at.isoformat(),
+        }
+
+
+def _pick(option: str | Path | None, variable: str, default: Path) -> Path:
+    chosen = option if option is not None else os.environ.get(variable) or default
+    return Path(chosen).expanduser().resolve()
+
+
+def load_settings(
+    landing: str | Path | None = None,
+    warehouse: str | Path | None = None,
+    publish: str | Path | None = None,
+    as_at: dt.date | str | None = None,
+) -> Settings:
+    """Settings from options, then `SINSTATS_*` variables, then the local defaults."""
+    chosen_as_at = as_at if as_at is not None else os.environ.get(ENV_AS_AT)
+    if isinstance(chosen_as_at, str) and chosen_as_at:
+        chosen_as_at = dt.date.fromisoformat(chosen_as_at)
+    return Settings(
+        landing=_pick(landing, ENV_LANDING, SAMPLE_LANDING),
+        warehouse=_pick(warehouse, ENV_WAREHOUSE, DEFAULT_WAREHOUSE),
+        publish=_pick(publish, ENV_PUBLISH, DEFAULT_PUBLISH),
+        as_at=chosen_as_at or dt.date.today(),
+    )
