@@ -1,0 +1,26 @@
+{#- Reporting years and quarters (rules.md §2): their one definition. -#}
+
+{#- Reporting year YYYY = 1 April of YYYY-1 to 31 March of YYYY. -#}
+{% macro reporting_year(day) -%}
+    (year({{ day }}) + case when month({{ day }}) >= 4 then 1 else 0 end)
+{%- endmacro %}
+
+{#- Q1 April-June, Q2 July-September, Q3 October-December, Q4 January-March. -#}
+{% macro reporting_quarter(day) -%}
+    ('Q' || ((month({{ day }}) + 8) % 12 // 3 + 1)::varchar)
+{%- endmacro %}
+
+{#- The last day of reporting year `year_expr`. -#}
+{% macro reporting_year_end(year_expr) -%}
+    make_date(({{ year_expr }})::bigint, 3, 31)
+{%- endmacro %}
+
+{#- The run's as-at date (today when none is set). -#}
+{% macro as_at_date() -%}
+    {%- if var('as_at') -%} cast('{{ var("as_at") }}' as date) {%- else -%} current_date {%- endif -%}
+{%- endmacro %}
+
+{#- The reporting year that holds the run's as-at date. -#}
+{% macro as_at_reporting_year() -%}
+    {{ reporting_year(as_at_date()) }}
+{%- endmacro %}

@@ -1,0 +1,139 @@
+-- Why each notification is or is not counted (rules.md §1), one reason each, first match wins:
+-- withdrawn, care_leaver_death, duplicate, counted. A duplicate is counted once, under the
+-- notification its duplicate_of chain leads to. Links are followed only between active
+-- notifications of the same series; a notification on a loop of links is counted in its own
+-- right, and so is one whose link leads nowhere countable (flagged duplicate_unresolved).
+with recursive
+
+standing as (
+
+    select * from {{ ref('int_notifications_versioned') }}
+
+),
+
+natures as (
+
+    select * from {{ ref('nature_of_notification') }}
+
+),
+
+nodes as (
+
+    select
+        standing.notification_id,
+        standing.duplicate_of,
+        standing.is_self_duplicate,
+        standing.record_status,
+        standing.nature,
+        natures.series
+    from standing
+    inner join natures on standing.nature = natures.code
+
+),
+
+links as (
+
+    select
+        child.notification_id,
+        parent.notification_id as parent_id
+    from nodes as child
+    inner join nodes as parent
+        on child.duplicate_of = parent.notification_id
+    where
+        child.record_status = 'active'
+        and parent.record_status = 'active'
+        and child.series = parent.series
+
+),
+
+-- Every path along the links, stopping before a notification already on the path.
+walk (start_id, current_id, path) as (
+
+    select
+        notification_id,
+        notification_id,
+        [notification_id]
+    from links
+
+    union all
+
+    select
+        walk.start_id,
+        links.parent_id,
+        list_append(walk.path, links.parent_id)
+    from walk
+    inner join links on walk.current_id = links.notification_id
+    where not list_contains(walk.path, links.parent_id)
+
+),
+
+on_loop as (
+
+    select distinct walk.start_id as notification_id
+    from walk
+    inner join links on walk.current_id = links.notification_id
+    where links.parent_id = walk.start_id
+
+),
+
+-- Links out of a loop are cut, so every chain ends at a notification counted in its own right.
+tree_links as (
+
+    select links.*
+    from links
+    where links.notification_id not in (select on_loop.notification_id from on_loop)
+
+),
+
+chain (start_id, current_id, depth) as (
+
+    select
+        notification_id,
+        parent_id,
+        1
+    from tree_links
+
+    union all
+
+    select
+        chain.start_id,
+        tree_links.parent_id,
+        chain.depth + 1
+    from chain
+    inner join tree_links on chain.current_id = tree_links.notification_id
+
+),
+
+roots as (
+
+    select
+        start_id as notification_id,
+        arg_max(current_id, depth) as counted_under_notification_id
+    from chain
+    group by start_id
+
+),
+
+final as (
+
+    select
+        nodes.notification_id,
+        coalesce(roots.counted_under_notification_id, nodes.notification_id)
+            as counted_under_notification_id,
+        case
+            when nodes.record_status = 'withdrawn' then 'withdrawn'
+            when nodes.series = 'care_leaver' then 'care_leaver_death'
+            when roots.counted_under_notification_id is not null then 'duplicate'
+            else 'counted'
+        end as counting_reason,
+        nodes.record_status = 'active' and roots.counted_under_notification_id is null
+            as is_counted_in_series,
+        nodes.record_status = 'active'
+        and (nodes.duplicate_of is not null or coalesce(nodes.is_self_duplicate, false))
+        and roots.counted_under_notification_id is null as flag_duplicate_unresolved
+    from nodes
+    left join roots on nodes.notification_id = roots.notification_id
+
+)
+
+select * from final

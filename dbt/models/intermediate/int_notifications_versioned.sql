@@ -1,0 +1,74 @@
+-- The standing version of each notification (rules.md §1): among the valid versions held at
+-- the cut-off (all of them when there is none), the highest record_version, then the later
+-- record_updated_at, then the later file date, then the later row.
+with
+
+versions as (
+
+    select * from {{ ref('stg_raw__notifications') }}
+    {% if var('cut_off') %}
+        where record_updated_date <= cast('{{ var("cut_off") }}' as date)
+    {% endif %}
+
+),
+
+quarantined as (
+
+    select * from {{ source('quarantine', 'rows') }}
+    where kind = 'notifications' and notification_id is not null
+
+),
+
+ranked as (
+
+    select
+        *,
+        count(*) over (partition by notification_id) as versions_held,
+        row_number() over (
+            partition by notification_id
+            order by
+                record_version desc,
+                record_updated_at desc,
+                file_date desc,
+                file_name desc,
+                file_row_number desc
+        ) as version_rank
+    from versions
+
+),
+
+standing as (
+
+    select * exclude (version_rank) from ranked
+    where version_rank = 1
+
+),
+
+-- A quarantined row is newer when its version is higher, or when its version cannot be read
+-- and it came in a later file than the standing version.
+newer_quarantined as (
+
+    select distinct standing.notification_id
+    from standing
+    inner join quarantined
+        on standing.notification_id = quarantined.notification_id
+    inner join {{ source('raw', 'loaded_files') }} as files
+        on quarantined.file_sha256 = files.file_sha256
+    where
+        quarantined.record_version > standing.record_version
+        or (quarantined.record_version is null and files.file_date > standing.file_date)
+
+),
+
+final as (
+
+    select
+        standing.*,
+        newer_quarantined.notification_id is not null as flag_newer_version_quarantined
+    from standing
+    left join newer_quarantined
+        on standing.notification_id = newer_quarantined.notification_id
+
+)
+
+select * from final

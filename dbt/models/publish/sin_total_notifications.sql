@@ -1,0 +1,76 @@
+-- National serious incident notifications by nature, every reporting year of the series, with
+-- a Total. Counts are published in full (rules.md §4: national totals are not suppressed).
+with
+
+notifications as (
+
+    select * from {{ ref('fct_notifications') }}
+    where is_counted
+
+),
+
+natures as (
+
+    select * from {{ ref('nature_of_notification') }}
+    where series = 'serious_incident'
+
+),
+
+years as (
+
+    select unnest(generate_series(
+        {{ var('first_reporting_year') }}, {{ as_at_reporting_year() }}
+    )) as time_period
+
+),
+
+items as (
+
+    select
+        code as nature,
+        label as nature_of_notification,
+        publish_order
+    from natures
+    union all
+    select
+        null as nature,
+        'Total' as nature_of_notification,
+        0 as publish_order
+
+),
+
+counts as (
+
+    select
+        reporting_year as time_period,
+        nature,
+        count(*) as number_notifications
+    from notifications
+    group by grouping sets ((reporting_year, nature), (reporting_year))
+
+),
+
+final as (
+
+    select
+        years.time_period::varchar as time_period,
+        'Reporting year' as time_identifier,
+        'National' as geographic_level,
+        countries.country_code,
+        countries.country_name,
+        items.nature_of_notification,
+        coalesce(counts.number_notifications, 0)::varchar as number_notifications
+    from years
+    cross join items
+    cross join (
+        select * from {{ ref('countries') }} where country_name = 'England'
+    ) as countries
+    left join counts
+        on
+            years.time_period = counts.time_period
+            and items.nature is not distinct from counts.nature
+    order by years.time_period, items.publish_order
+
+)
+
+select * from final

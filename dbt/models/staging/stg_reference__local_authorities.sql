@@ -1,0 +1,35 @@
+-- Spells of single English LAs; the combined "A / B" rows and the forces row never match.
+with
+
+local_authorities as (
+
+    select * from {{ ref('local_authorities') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('regions') }}
+
+),
+
+final as (
+
+    select
+        local_authorities.old_la_code,
+        local_authorities.new_la_code,
+        local_authorities.la_name,
+        local_authorities.parent_geography_code as region_code,
+        regions.region_name,
+        strptime(local_authorities.date_of_operation, '%d/%m/%Y')::date as valid_from,
+        strptime(local_authorities.date_of_termination, '%d/%m/%Y')::date as valid_to
+    from local_authorities
+    inner join regions
+        on local_authorities.parent_geography_code = regions.region_code
+    where
+        regexp_full_match(local_authorities.old_la_code, '[0-9]{3}')
+        and local_authorities.date_of_operation is not null
+
+)
+
+select * from final

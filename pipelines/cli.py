@@ -1,0 +1,172 @@
+"""The `sinstats` command: parses, calls the pipeline, reports. Exit 0 done, 1 failed, 2 usage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+# Library notices (beta parameters, experimental APIs) are for developers, not for users.
+warnings.filterwarnings("ignore")
+
+app = typer.Typer(
+    name="sinstats",
+    help="Serious incident notification statistics: ingest, model, publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+LandingOption = Annotated[Path | None, typer.Option("--landing", help="Folder of extract files.")]
+WarehouseOption = Annotated[Path | None, typer.Option("--warehouse", help="The pipeline's DuckDB file.")]
+PublishOption = Annotated[Path | None, typer.Option("--publish", help="Folder for published files.")]
+
+
+def usage_error(message: str) -> typer.Exit:
+    err.print(f"sinstats: {message}")
+    return typer.Exit(2)
+
+
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise usage_error(f"{option} must be a date as YYYY-MM-DD, not '{text}'.") from None
+
+
+@app.command()
+def run(
+    landing: LandingOption = None,
+    warehouse: WarehouseOption = None,
+    publish: PublishOption = None,
+    as_at: Annotated[str | None, typer.Option("--as-at", help="Date timeliness is measured at (default today).")] = None,
+) -> None:
+    """Ingest new extracts, build the warehouse and publish the current open-data files."""
+    from pipelines.settings import load_settings
+
+    settings = load_settings(landing, warehouse, publish, parse_date(as_at, "--as-at"))
+    if not settings.landing.is_dir():
+        raise usage_error(f"the landing folder {settings.landing} does not exist.")
+    from pipelines.runner import run_pipeline
+
+    outcome = run_pipeline(settings, progress=lambda line: out.print(line))
+    out.print(outcome.summary())
+    raise typer.Exit(0 if outcome.success else 1)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Extract files to check.")]) -> None:
+    """Check extract files against the input contract without loading anything."""
+    from pipelines.ingest.check import check_file
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise usage_error(f"cannot read {', '.join(missing)}: no such file.")
+    problems = 0
+    for path in files:
+        lines = check_file(path)
+        problems += len(lines)
+        for line in lines:
+            out.print(line, markup=False)
+        if not lines:
+            out.print(f"{path.name}: no problems", markup=False)
+    raise typer.Exit(1 if problems else 0)
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the extracts to.")],
+    years: Annotated[str, typer.Option("--years", help="Reporting years, as FIRST-LAST.")] = "2019-2026",
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 2026,
+    scale: Annotated[float, typer.Option("--scale", help="1 = the national volume.")] = 1.0,
+    bad_rows: Annotated[float, typer.Option("--bad-rows", help="Share of rows to break.")] = 0.0,
+) -> None:
+    """Write synthetic notifications_, reviews_ and la_context_ extracts."""
+    match = re.fullmatch(r"(\d{4})-(\d{4})", years)
+    if not match or int(match.group(1)) > int(match.group(2)) or int(match.group(1)) < 2019:
+        raise usage_error(f"--years must be FIRST-LAST with FIRST at least 2019, as 2019-2026, not '{years}'.")
+    if scale <= 0:
+        raise usage_error("--scale must be more than 0.")
+    if not 0 <= bad_rows < 1:
+        raise usage_error("--bad-rows must be a fraction from 0 up to 1.")
+    from pipelines.generate.synthetic import GenerateOptions
+    from pipelines.generate.synthetic import generate as write_extracts
+
+    options = GenerateOptions(out_dir, int(match.group(1)), int(match.group(2)), seed, scale, bad_rows)
+    written = write_extracts(options)
+    out.print(f"wrote {len(written)} files to {out_dir}")
+
+
+@app.command()
+def sql(
+    query: Annotated[str | None, typer.Argument(help="SQL to run; none opens a prompt.")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Query the analysts' read-only copy of the warehouse."""
+    from pipelines.settings import load_settings
+
+    settings = load_settings(warehouse=warehouse)
+    if not settings.analysts_copy.exists():
+        raise usage_error(f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first.")
+    import duckdb
+
+    connection = duckdb.connect(str(settings.analysts_copy), read_only=True)
+    if query is not None:
+        try:
+            connection.sql(query).show(max_rows=1000, max_width=200)
+        except duckdb.Error as error:
+            err.print(f"sinstats sql: {error}", markup=False)
+            raise typer.Exit(1) from None
+        return
+    out.print("Analysts' copy, read-only. End a statement with ';'. Ctrl-D to leave.")
+    buffer = ""
+    while True:
+        try:
+            line = input("sinstats> " if not buffer else "     ...> ")
+        except EOFError:
+            break
+        buffer += line + "\n"
+        if buffer.strip().endswith(";"):
+            try:
+                connection.sql(buffer).show(max_rows=1000, max_width=200)
+            except duckdb.Error as error:
+                err.print(str(error), markup=False)
+            buffer = ""
+
+
+@app.command()
+def ui(port: Annotated[int, typer.Option("--port")] = 3000) -> None:
+    """Start the Dagster web UI on 127.0.0.1 for this project."""
+    from pipelines.settings import PROJECT_ROOT, load_settings
+
+    from pipelines.runner import prepare_dagster_home
+
+    settings = load_settings()
+    prepare_dagster_home(settings)
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), **settings.as_env()}
+    out.print(f"Dagster UI at http://127.0.0.1:{port} (Ctrl-C to stop)")
+    webserver = Path(sys.executable).with_name("dagster-webserver")
+    os.execve(
+        str(webserver),
+        [str(webserver), "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+        env,
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

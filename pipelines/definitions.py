@@ -1,0 +1,46 @@
+"""Assembles the Dagster code location: assets, checks, jobs and resources. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from dagster import Definitions, define_asset_job, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from pipelines.ingest.assets import landing_extracts, rows_add_up
+from pipelines.publish.assets import open_data_files
+from pipelines.resources import SinstatsSettings
+from pipelines.serve.assets import analysts_copy
+from pipelines.settings import Settings, load_settings
+from pipelines.transform.assets import sinstats_dbt
+from pipelines.transform.project import DBT_PROJECT
+
+ASSETS = [landing_extracts, sinstats_dbt, open_data_files, analysts_copy]
+CHECKS = [rows_add_up]
+
+run_everything = define_asset_job(
+    "run_everything",
+    selection="*",
+    description="Ingest new extracts, build the models, publish the current files (sinstats run).",
+)
+
+
+def build_definitions(settings: Settings | None = None, loggers: dict | None = None) -> Definitions:
+    settings = settings or load_settings()
+    return Definitions(
+        loggers=loggers,
+        assets=ASSETS,
+        asset_checks=CHECKS,
+        jobs=[run_everything],
+        executor=in_process_executor,
+        resources={
+            "sinstats": SinstatsSettings.from_settings(settings),
+            "dbt": DbtCliResource(
+                project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt"))
+            ),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,116 @@
+"""Ingest assets: the landing folder into `raw` and `quarantine`, and the check that rows add up."""
+
+
+import json
+from dataclasses import asdict
+
+import duckdb
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset_check,
+    multi_asset,
+)
+
+from pipelines.ingest.load import FileOutcome, ingest_landing
+from pipelines.resources import SinstatsSettings
+from schemas import CONTRACTS
+
+GROUP = "ingest"
+RAW_TABLES = [*CONTRACTS, "loaded_files"]
+QUARANTINE_TABLES = ["rows", "rejected_files"]
+FILE_LOG = AssetKey(["raw", "loaded_files"])
+
+SPECS = [
+    AssetSpec(AssetKey(["raw", name]), group_name=GROUP, description=f"raw.{name}: loaded extract rows")
+    for name in RAW_TABLES
+] + [
+    AssetSpec(AssetKey(["quarantine", name]), group_name=GROUP, description=f"quarantine.{name}")
+    for name in QUARANTINE_TABLES
+]
+
+
+@multi_asset(specs=SPECS, name="landing_extracts", can_subset=False)
+def landing_extracts(context: AssetExecutionContext, sinstats: SinstatsSettings):
+    """Read every new file of the landing folder; load its valid rows, quarantine the rest."""
+    settings = sinstats.settings()
+    if not settings.landing.is_dir():
+        raise FileNotFoundError(f"The landing folder {settings.landing} does not exist.")
+
+    def log(outcome: FileOutcome) -> None:
+        if outcome.status == "loaded":
+            context.log.info(
+                f"{outcome.name}: {outcome.rows_read} rows read, {outcome.rows_loaded} loaded, "
+                f"{outcome.rows_quarantined} quarantined"
+            )
+        elif outcome.status == "rejected":
+            context.log.warning(f"{outcome.name}: rejected, {outcome.reason}")
+        else:
+            context.log.info(f"{outcome.name}: skipped, {outcome.reason}")
+
+    report = ingest_landing(settings.warehouse, settings.landing, context.run_id, log)
+    for name in report.ignored:
+        context.log.warning(f"{name}: left alone, its name has no known prefix")
+    summary = {
+        "files_loaded": report.count("loaded"),
+        "files_rejected": report.count("rejected"),
+        "files_already_seen": report.count("already_seen"),
+        "files_ignored": len(report.ignored),
+        "rows_read": report.rows("rows_read"),
+        "rows_loaded": report.rows("rows_loaded"),
+        "rows_quarantined": report.rows("rows_quarantined"),
+    }
+    detail = json.dumps({"files": [asdict(f) for f in report.files], "ignored": report.ignored})
+    for spec in SPECS:
+        metadata = dict(summary)
+        if spec.key == FILE_LOG:
+            metadata["report"] = MetadataValue.json(json.loads(detail))
+        yield MaterializeResult(asset_key=spec.key, metadata=metadata)
+
+
+ROWS_ADD_UP_SQL = """
+with raw_rows as (
+    {unions}
+),
+loaded as (select _file_sha256 as sha, count(*) as n from raw_rows group by 1),
+quarantined as (
+    select file_sha256 as sha, count(distinct row_number) as n from quarantine.rows group by 1
+)
+select
+    f.file_name,
+    f.rows_read,
+    f.rows_loaded,
+    f.rows_quarantined,
+    coalesce(loaded.n, 0) as rows_in_raw,
+    coalesce(quarantined.n, 0) as rows_in_quarantine
+from raw.loaded_files as f
+left join loaded on loaded.sha = f.file_sha256
+left join quarantined on quarantined.sha = f.file_sha256
+where f.rows_read <> f.rows_loaded + f.rows_quarantined
+   or coalesce(loaded.n, 0) <> f.rows_loaded
+   or coalesce(quarantined.n, 0) <> f.rows_quarantined
+order by f.file_name
+"""
+
+
+def files_that_do_not_add_up(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
+    unions = "\n    union all\n    ".join(f"select _file_sha256 from raw.{kind}" for kind in CONTRACTS)
+    return connection.execute(ROWS_ADD_UP_SQL.format(unions=unions)).fetchall()
+
+
+@asset_check(asset=FILE_LOG, name="rows_add_up", blocking=True)
+def rows_add_up(sinstats: SinstatsSettings) -> AssetCheckResult:
+    """For every accepted file: rows read = rows loaded + rows quarantined, as the tables hold them."""
+    with duckdb.connect(str(sinstats.settings().warehouse), read_only=True) as connection:
+        broken = files_that_do_not_add_up(connection)
+        files = connection.execute("select count(*) from raw.loaded_files").fetchone()[0]
+    return AssetCheckResult(
+        passed=not broken,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"files_checked": files, "files_not_adding_up": [row[0] for row in broken]},
+    )

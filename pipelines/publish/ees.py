@@ -1,0 +1,70 @@
+"""Write an open-data file and its EES metadata file; the metadata comes from the dbt yml only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+META_COLUMNS = (
+    "col_name",
+    "col_type",
+    "label",
+    "indicator_grouping",
+    "indicator_unit",
+    "indicator_dp",
+    "filter_hint",
+    "filter_grouping_column",
+)
+OPTIONAL_META_COLUMNS = ("filter_default",)
+
+
+def published_columns(manifest_path: Path, model: str) -> list[tuple[str, dict]]:
+    """Each column of a publish model with its `meta.ees` block (empty for mandatory columns)."""
+    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
+    node = manifest["nodes"][f"model.sinstats.{model}"]
+    columns = []
+    for name, column in node["columns"].items():
+        meta = column.get("meta") or column.get("config", {}).get("meta") or {}
+        columns.append((name, meta.get("ees", {})))
+    return columns
+
+
+def metadata_frame(columns: list[tuple[str, dict]]) -> pl.DataFrame:
+    """One row per filter and indicator, in the model's column order."""
+    rows = []
+    for name, ees in columns:
+        if not ees.get("col_type"):
+            continue
+        rows.append(
+            {
+                "col_name": name,
+                "col_type": ees["col_type"],
+                "label": ees["label"],
+                "indicator_grouping": ees.get("indicator_grouping", ""),
+                "indicator_unit": ees.get("indicator_unit", ""),
+                "indicator_dp": "" if ees.get("indicator_dp") is None else str(ees["indicator_dp"]),
+                "filter_hint": ees.get("filter_hint", ""),
+                "filter_grouping_column": ees.get("filter_grouping_column", ""),
+                "filter_default": ees.get("filter_default", ""),
+            }
+        )
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in (*META_COLUMNS, *OPTIONAL_META_COLUMNS)})
+    keep = list(META_COLUMNS) + [c for c in OPTIONAL_META_COLUMNS if frame[c].str.len_chars().sum() > 0]
+    return frame.select(keep)
+
+
+def write_open_data(
+    connection: duckdb.DuckDBPyConnection, model: str, manifest_path: Path, folder: Path
+) -> dict[str, int]:
+    """Write `folder/model.csv` and `folder/model.meta.csv` from the publish table and its yml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = published_columns(manifest_path, model)
+    names = [name for name, _ in columns]
+    data = connection.sql(f'select {", ".join(names)} from publish."{model}"').pl()
+    data.write_csv(folder / f"{model}.csv", line_terminator="\n")
+    metadata = metadata_frame(columns).with_columns(pl.all().replace("", None))
+    metadata.write_csv(folder / f"{model}.meta.csv", line_terminator="\n")
+    return {"rows": data.height, "columns": data.width}

@@ -1,0 +1,152 @@
+"""Run the whole asset graph in-process for `sinstats run`, with progress lines and a summary."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+from dagster import DagsterEventType, DagsterInstance, logger
+
+from pipelines.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    settings: Settings
+    report: dict = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    counted: int | None = None
+    written: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        files = self.report.get("files", [])
+        loaded = [f for f in files if f["status"] == "loaded"]
+        rejected = [f for f in files if f["status"] == "rejected"]
+        seen = [f for f in files if f["status"] == "already_seen"]
+        lines = [
+            "",
+            "Summary",
+            f"  files read: {len(loaded) + len(rejected)} new ({len(loaded)} accepted, "
+            f"{len(rejected)} rejected); {len(seen)} seen before and skipped",
+        ]
+        lines += [f"  rejected: {f['name']}: {f['reason']}" for f in rejected]
+        lines += [f"  left alone (unknown name): {name}" for name in self.report.get("ignored", [])]
+        lines.append(
+            f"  rows read: {sum(f['rows_read'] for f in loaded)}, loaded: "
+            f"{sum(f['rows_loaded'] for f in loaded)}, quarantined: {sum(f['rows_quarantined'] for f in loaded)}"
+        )
+        if self.counted is not None:
+            lines.append(f"  notifications counted (all years): {self.counted}")
+        lines.append(f"  files written to {self.settings.current}: {len(self.written)}")
+        lines += [f"    {name}" for name in self.written]
+        if self.success:
+            lines.append("Run succeeded.")
+        else:
+            lines.append("Run FAILED; the previous published files and analysts' copy are unchanged.")
+            lines += [f"  {failure}" for failure in self.failures]
+        return "\n".join(lines)
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns Dagster's event log into short progress lines."""
+
+    def __init__(self, progress: Progress, failures: list[str]):
+        super().__init__(logging.DEBUG)
+        self.progress = progress
+        self.failures = failures
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or meta.get("op_name") or ""
+        if event is None:
+            if record.levelno >= logging.INFO and meta.get("orig_message") and step:
+                self.progress(f"  {meta['orig_message']}")
+            return
+        kind = event.event_type
+        if kind == DagsterEventType.STEP_START:
+            self.progress(f"[bold]{step}[/bold] started")
+        elif kind == DagsterEventType.STEP_SUCCESS:
+            self.progress(f"{step} done")
+        elif kind == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            message = error.message.strip().splitlines()[-1] if error else "failed"
+            self.failures.append(f"{step}: {message}")
+            self.progress(f"[red]{step} failed[/red]: {message}")
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            data = event.event_specific_data
+            if not data.passed:
+                name = f"{data.asset_key.to_user_string()}:{data.check_name}"
+                self.failures.append(f"check failed: {name}")
+                self.progress(f"[red]check failed[/red]: {name}")
+
+
+def _progress_logger(progress: Progress, failures: list[str]):
+    @logger
+    def progress_logger(_init_context):
+        log = logging.getLogger("sinstats.progress")
+        log.handlers = [_ProgressHandler(progress, failures)]
+        log.setLevel(logging.DEBUG)
+        log.propagate = False
+        return log
+
+    return progress_logger
+
+
+DAGSTER_YAML = """# Run history of this warehouse's pipeline (written by sinstats).
+telemetry:
+  enabled: false
+"""
+
+
+def prepare_dagster_home(settings: Settings) -> None:
+    """Run history lives beside the warehouse; DAGSTER_HOME must exist and be absolute."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+
+
+def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
+    """Materialise every asset once, in this process, against the settings' paths."""
+    from pipelines.definitions import build_definitions
+    from pipelines.publish.assets import OPEN_DATA_FILES
+
+    prepare_dagster_home(settings)
+    os.environ.update(settings.as_env())
+    failures: list[str] = []
+    definitions = build_definitions(settings, loggers={"console": _progress_logger(progress, failures)})
+    job = definitions.resolve_job_def("run_everything")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
+        )
+    report = {}
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key.to_user_string() == "raw/loaded_files":
+                report = materialization.metadata["report"].value
+    outcome = RunOutcome(success=result.success and not failures, settings=settings, report=report, failures=failures)
+    if settings.warehouse.exists():
+        try:
+            with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
+                outcome.counted = connection.execute(
+                    "select count(*) from marts.fct_notifications where is_counted"
+                ).fetchone()[0]
+        except duckdb.Error:
+            outcome.counted = None
+    if outcome.success:
+        outcome.written = sorted(
+            p.name
+            for p in settings.current.iterdir()
+            if p.name.removesuffix(".meta.csv").removesuffix(".csv") in OPEN_DATA_FILES
+        )
+    return outcome

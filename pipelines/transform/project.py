@@ -1,0 +1,38 @@
+"""The dbt project: where it is, and a manifest that is never older than its files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from pipelines.settings import DBT_PROJECT_DIR
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+DATABASE_VARIABLE = "SINSTATS_DBT_DATABASE"
+
+
+def _newest_source_mtime(root: Path) -> float:
+    folders = ("models", "seeds", "macros", "data-tests")
+    files = [p for folder in folders for p in (root / folder).rglob("*") if p.is_file()]
+    files += [root / "dbt_project.yml", root / "profiles.yml"]
+    return max(p.stat().st_mtime for p in files)
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than any of its files."""
+    manifest = Path(DBT_PROJECT.manifest_path)
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(DBT_PROJECT_DIR):
+        return manifest
+    dbt = Path(sys.executable).with_name("dbt")
+    subprocess.run(
+        [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        check=True,
+        env={**os.environ, **DBT_ENV},
+        cwd=DBT_PROJECT_DIR,
+    )
+    return manifest
