@@ -23,8 +23,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 LandingOption = Annotated[Path | None, typer.Option("--landing", help="Folder of extract files.")]
 WarehouseOption = Annotated[Path | None, typer.Option("--warehouse", help="The pipeline's DuckDB file.")]
@@ -50,7 +50,9 @@ def run(
     landing: LandingOption = None,
     warehouse: WarehouseOption = None,
     publish: PublishOption = None,
-    as_at: Annotated[str | None, typer.Option("--as-at", help="Date timeliness is measured at (default today).")] = None,
+    as_at: Annotated[
+        str | None, typer.Option("--as-at", help="Date timeliness is measured at (default today).")
+    ] = None,
 ) -> None:
     """Ingest new extracts, build the warehouse and publish the current open-data files."""
     from pipelines.settings import load_settings
@@ -95,7 +97,9 @@ def generate(
     """Write synthetic notifications_, reviews_ and la_context_ extracts."""
     match = re.fullmatch(r"(\d{4})-(\d{4})", years)
     if not match or int(match.group(1)) > int(match.group(2)) or int(match.group(1)) < 2019:
-        raise usage_error(f"--years must be FIRST-LAST with FIRST at least 2019, as 2019-2026, not '{years}'.")
+        raise usage_error(
+            f"--years must be FIRST-LAST with FIRST at least 2019, as 2019-2026, not '{years}'."
+        )
     if scale <= 0:
         raise usage_error("--scale must be more than 0.")
     if not 0 <= bad_rows < 1:
@@ -118,7 +122,9 @@ def sql(
 
     settings = load_settings(warehouse=warehouse)
     if not settings.analysts_copy.exists():
-        raise usage_error(f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first.")
+        raise usage_error(
+            f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first."
+        )
     import duckdb
 
     connection = duckdb.connect(str(settings.analysts_copy), read_only=True)
@@ -148,9 +154,8 @@ def sql(
 @app.command()
 def ui(port: Annotated[int, typer.Option("--port")] = 3000) -> None:
     """Start the Dagster web UI on 127.0.0.1 for this project."""
-    from pipelines.settings import PROJECT_ROOT, load_settings
-
     from pipelines.runner import prepare_dagster_home
+    from pipelines.settings import PROJECT_ROOT, load_settings
 
     settings = load_settings()
     prepare_dagster_home(settings)
@@ -159,7 +164,15 @@ def ui(port: Annotated[int, typer.Option("--port")] = 3000) -> None:
     webserver = Path(sys.executable).with_name("dagster-webserver")
     os.execve(
         str(webserver),
-        [str(webserver), "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+        [
+            str(webserver),
+            "-w",
+            str(PROJECT_ROOT / "workspace.yaml"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         env,
     )
 

@@ -1,6 +1,5 @@
 """The Dagster resource that carries the run's settings (paths and as-at date) to every asset."""
 
-
 import datetime as dt
 
 from dagster import ConfigurableResource

@@ -37,9 +37,10 @@ class RunOutcome:
         ]
         lines += [f"  rejected: {f['name']}: {f['reason']}" for f in rejected]
         lines += [f"  left alone (unknown name): {name}" for name in self.report.get("ignored", [])]
+        rows = {key: sum(f[key] for f in loaded) for key in ("rows_read", "rows_loaded", "rows_quarantined")}
         lines.append(
-            f"  rows read: {sum(f['rows_read'] for f in loaded)}, loaded: "
-            f"{sum(f['rows_loaded'] for f in loaded)}, quarantined: {sum(f['rows_quarantined'] for f in loaded)}"
+            f"  rows read: {rows['rows_read']}, loaded: {rows['rows_loaded']}, "
+            f"quarantined: {rows['rows_quarantined']}"
         )
         if self.counted is not None:
             lines.append(f"  notifications counted (all years): {self.counted}")
@@ -134,7 +135,9 @@ def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
             materialization = event.event_specific_data.materialization
             if materialization.asset_key.to_user_string() == "raw/loaded_files":
                 report = materialization.metadata["report"].value
-    outcome = RunOutcome(success=result.success and not failures, settings=settings, report=report, failures=failures)
+    outcome = RunOutcome(
+        success=result.success and not failures, settings=settings, report=report, failures=failures
+    )
     if settings.warehouse.exists():
         try:
             with duckdb.connect(str(settings.warehouse), read_only=True) as connection:

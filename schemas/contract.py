@@ -195,9 +195,7 @@ class Contract:
         if rule_id == REQUIRED_RULE[0]:
             return REQUIRED_RULE[1]
         return next(
-            rule.description
-            for rule in self.all_rules()
-            if rule.id == rule_id and rule.column == column
+            rule.description for rule in self.all_rules() if rule.id == rule_id and rule.column == column
         )
 
     def schema(self, context: FileContext) -> pa.DataFrameSchema:
@@ -213,9 +211,7 @@ class Contract:
             )
         return pa.DataFrameSchema(
             {
-                column.name: pa.Column(
-                    pl.String, nullable=not column.required, checks=checks[column.name]
-                )
+                column.name: pa.Column(pl.String, nullable=not column.required, checks=checks[column.name])
                 for column in self.columns
             },
             strict=False,

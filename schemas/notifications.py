@@ -82,7 +82,7 @@ RULES = (
         "la_not_live",
         "la_code",
         "must be an LA that was live on notification_date",
-        lambda _c: typed("notification_date").is_null() | pl.col(LA_LIVE),
+        lambda _c: typed("la_code").is_null() | typed("notification_date").is_null() | pl.col(LA_LIVE),
     ),
     Rule(
         "incident_after_aware",
@@ -112,8 +112,10 @@ RULES = (
         "not_suspected_not_allowed",
         "abuse_neglect",
         "may be not_suspected only for a child death or a care leaver death",
-        lambda _c: (typed("abuse_neglect") != "not_suspected")
-        | typed("nature").is_in(["child_death", "care_leaver_death"]),
+        lambda _c: (
+            (typed("abuse_neglect") != "not_suspected")
+            | typed("nature").is_in(["child_death", "care_leaver_death"])
+        ),
     ),
     Rule(
         "children_involved_range",
@@ -125,18 +127,20 @@ RULES = (
         "age_out_of_range",
         "child_age",
         "must be 0 to 17 (16 to 24 for a care leaver death)",
-        lambda _c: pl.when(typed("nature") == "care_leaver_death")
-        .then(_between_ages("care_leaver"))
-        .otherwise(_between_ages("serious_incident")),
+        lambda _c: (
+            pl.when(typed("nature") == "care_leaver_death")
+            .then(_between_ages("care_leaver"))
+            .otherwise(_between_ages("serious_incident"))
+        ),
     ),
     Rule(
         "looked_after_required",
         "child_looked_after",
         "must be Y for a child death where abuse or neglect is not suspected",
-        lambda _c: ~(
-            (typed("nature") == "child_death") & (typed("abuse_neglect") == "not_suspected")
-        )
-        | (typed("child_looked_after") == "Y"),
+        lambda _c: (
+            ~((typed("nature") == "child_death") & (typed("abuse_neglect") == "not_suspected"))
+            | (typed("child_looked_after") == "Y")
+        ),
     ),
 )
 

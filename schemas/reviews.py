@@ -21,8 +21,7 @@ RULES = (
         "decision_date_required",
         "lcspr_decision_date",
         "is required when rapid_review_outcome is lcspr",
-        lambda _c: (typed("rapid_review_outcome") != "lcspr")
-        | typed("lcspr_decision_date").is_not_null(),
+        lambda _c: (typed("rapid_review_outcome") != "lcspr") | typed("lcspr_decision_date").is_not_null(),
     ),
     Rule(
         "published_before_decision",

@@ -87,13 +87,23 @@ def roughen(rng: np.random.Generator, text: pl.DataFrame, date_columns: list[str
     uk = pl.Series(rng.random(n) < 0.03)
     excel = pl.Series(rng.random(n) < 0.02)
     changes = []
-    for column in ("nature", "child_sex", "child_ethnicity", "placement_type", "rapid_review_outcome"):
+    for column in (
+        "nature",
+        "child_sex",
+        "child_ethnicity",
+        "placement_type",
+        "rapid_review_outcome",
+    ):
         if column in text.columns:
-            changes.append(pl.when(lower).then(pl.col(column).str.to_lowercase()).otherwise(pl.col(column)).alias(column))
+            changes.append(
+                pl.when(lower).then(pl.col(column).str.to_lowercase()).otherwise(pl.col(column)).alias(column)
+            )
     for column in date_columns:
         if column in text.columns:
             uk_text = pl.col(column).str.replace(r"^(\d{4})-(\d{2})-(\d{2})$", "$3/$2/$1")
             changes.append(pl.when(uk).then(uk_text).otherwise(pl.col(column)).alias(column))
     if "la_code" in text.columns:
-        changes.append(pl.when(excel).then(pl.col("la_code") + ".0").otherwise(pl.col("la_code")).alias("la_code"))
+        changes.append(
+            pl.when(excel).then(pl.col("la_code") + ".0").otherwise(pl.col("la_code")).alias("la_code")
+        )
     return text.with_columns(changes) if changes else text

@@ -8,6 +8,7 @@ with `--scale`; the work is vectorised so that ten million rows take minutes, no
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,40 +19,121 @@ from pipelines.generate.corrupt import corrupt_frame, roughen
 from pipelines.generate.writers import write_csv, write_xlsx
 from pipelines.working_days import busday_calendar
 from schemas import CONTRACTS
-from schemas.reference import codes, local_authority_periods, read_seed, rules
+from schemas.reference import local_authority_periods, rules
 
 # Published national totals (DfE release), the level the synthetic series is drawn around.
-PUBLISHED_TOTALS = {2019: 498, 2020: 449, 2021: 536, 2022: 442, 2023: 456, 2024: 405, 2025: 338, 2026: 357}
+PUBLISHED_TOTALS = {
+    2019: 498,
+    2020: 449,
+    2021: 536,
+    2022: 442,
+    2023: 456,
+    2024: 405,
+    2025: 338,
+    2026: 357,
+}
 CARE_LEAVER_DEATHS_PER_YEAR = 100
 # Scales above this write CSV only (XLSX is slow to write and to read at volume).
 XLSX_MAX_SCALE = 5
 
 NATURE_MIX = {"child_death": 0.45, "serious_harm": 0.50, "other": 0.05}
-AGE_GROUP_MIX = [((0, 0), 0.36), ((1, 5), 0.17), ((6, 10), 0.10), ((11, 15), 0.27), ((16, 17), 0.08)]
+AGE_GROUP_MIX = [
+    ((0, 0), 0.36),
+    ((1, 5), 0.17),
+    ((6, 10), 0.10),
+    ((11, 15), 0.27),
+    ((16, 17), 0.08),
+]
 ETHNICITY_MIX = {
-    "WBRI": 0.60, "WIRI": 0.005, "WIRT": 0.01, "WROM": 0.01, "WOTH": 0.05, "MWBC": 0.025,
-    "MWBA": 0.01, "MWAS": 0.01, "MOTH": 0.02, "AIND": 0.015, "APKN": 0.035, "ABAN": 0.015,
-    "CHNE": 0.003, "AOTH": 0.012, "BCRB": 0.015, "BAFR": 0.04, "BOTH": 0.01, "OOTH": 0.02,
-    "REFU": 0.01, "NOBT": 0.09,
+    "WBRI": 0.60,
+    "WIRI": 0.005,
+    "WIRT": 0.01,
+    "WROM": 0.01,
+    "WOTH": 0.05,
+    "MWBC": 0.025,
+    "MWBA": 0.01,
+    "MWAS": 0.01,
+    "MOTH": 0.02,
+    "AIND": 0.015,
+    "APKN": 0.035,
+    "ABAN": 0.015,
+    "CHNE": 0.003,
+    "AOTH": 0.012,
+    "BCRB": 0.015,
+    "BAFR": 0.04,
+    "BOTH": 0.01,
+    "OOTH": 0.02,
+    "REFU": 0.01,
+    "NOBT": 0.09,
 }
 PLACEMENT_MIX = {
-    "home": 0.80, "foster": 0.05, "residential": 0.03, "secure": 0.01, "hospital": 0.03,
-    "independent": 0.02, "other": 0.02, "unknown": 0.04,
+    "home": 0.80,
+    "foster": 0.05,
+    "residential": 0.03,
+    "secure": 0.01,
+    "hospital": 0.03,
+    "independent": 0.02,
+    "other": 0.02,
+    "unknown": 0.04,
 }
 NOTIFICATION_COLUMNS = (
-    "notification_id", "record_version", "record_updated_at", "record_status", "duplicate_of",
-    "la_code", "incident_date", "la_aware_date", "notification_date", "nature", "abuse_neglect",
-    "children_involved", "child_sex", "child_age", "child_ethnicity", "child_disability",
-    "child_looked_after", "child_cin_plan", "child_cp_plan", "known_to_agency", "placement_type",
+    "notification_id",
+    "record_version",
+    "record_updated_at",
+    "record_status",
+    "duplicate_of",
+    "la_code",
+    "incident_date",
+    "la_aware_date",
+    "notification_date",
+    "nature",
+    "abuse_neglect",
+    "children_involved",
+    "child_sex",
+    "child_age",
+    "child_ethnicity",
+    "child_disability",
+    "child_looked_after",
+    "child_cin_plan",
+    "child_cp_plan",
+    "known_to_agency",
+    "placement_type",
 )
 # Identifying columns real exports carry: generated (fake) so tests prove they never get stored.
 IDENTIFYING_COLUMNS = ("child_name", "child_dob", "incident_summary")
 REVIEW_COLUMNS = (
-    "notification_id", "record_updated_at", "rapid_review_received_date", "rapid_review_outcome",
-    "lcspr_decision_date", "lcspr_sent_to_panel_date", "lcspr_published_date",
+    "notification_id",
+    "record_updated_at",
+    "rapid_review_received_date",
+    "rapid_review_outcome",
+    "lcspr_decision_date",
+    "lcspr_sent_to_panel_date",
+    "lcspr_published_date",
 )
-FIRST_NAMES = ("Alex", "Sam", "Jordan", "Casey", "Riley", "Morgan", "Jamie", "Taylor", "Robin", "Charlie")
-LAST_NAMES = ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Khan")
+FIRST_NAMES = (
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Casey",
+    "Riley",
+    "Morgan",
+    "Jamie",
+    "Taylor",
+    "Robin",
+    "Charlie",
+)
+LAST_NAMES = (
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Patel",
+    "Khan",
+)
 
 
 @dataclass(frozen=True)
@@ -86,16 +168,20 @@ def _la_sizes(rng: np.random.Generator) -> dict[str, float]:
 def _assign_las(rng, days: np.ndarray, sizes: dict[str, float]) -> np.ndarray:
     """An LA live on each day, in proportion to its size (boundary changes respected)."""
     periods = local_authority_periods()
-    starts = sorted({np.datetime64(p.start) for p in periods} | {np.datetime64(p.end) + 1 for p in periods if p.end})
+    starts = sorted(
+        {np.datetime64(p.start) for p in periods} | {np.datetime64(p.end) + 1 for p in periods if p.end}
+    )
     result = np.empty(days.shape, dtype=object)
     edges = [*starts, np.datetime64("2100-01-01")]
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in itertools.pairwise(edges):
         inside = (days >= low) & (days < high)
         if not inside.any():
             continue
         live = [p.old_la_code for p in periods if p.live_on(low.astype(dt.date))]
         weights = np.array([sizes[c] for c in live])
-        result[inside] = np.array(live)[rng.choice(len(live), size=int(inside.sum()), p=weights / weights.sum())]
+        result[inside] = np.array(live)[
+            rng.choice(len(live), size=int(inside.sum()), p=weights / weights.sum())
+        ]
     return result.astype(str)
 
 
@@ -119,9 +205,9 @@ def _first_versions(rng, options: GenerateOptions, sizes, end: np.datetime64) ->
         if high < low:
             continue
         span = int((high - low).astype(int)) + 1
-        counted = int(round(PUBLISHED_TOTALS.get(year, 400) * options.scale * rng.normal(1.0, 0.02)))
+        counted = round(PUBLISHED_TOTALS.get(year, 400) * options.scale * rng.normal(1.0, 0.02))
         care_leavers = (
-            int(round(CARE_LEAVER_DEATHS_PER_YEAR * options.scale * rng.normal(1.0, 0.05)))
+            round(CARE_LEAVER_DEATHS_PER_YEAR * options.scale * rng.normal(1.0, 0.05))
             if year >= int(rules()["care_leaver_first_year"])
             else 0
         )
@@ -200,7 +286,9 @@ def _duplicates(rng, first: pl.DataFrame, share: float) -> pl.DataFrame:
     extra = originals.with_columns(
         notification_id=pl.Series(ids),
         duplicate_of=originals["notification_id"],
-        nature=pl.when(pl.col("nature") == "care_leaver_death").then(pl.col("nature")).otherwise(pl.lit("other")),
+        nature=pl.when(pl.col("nature") == "care_leaver_death")
+        .then(pl.col("nature"))
+        .otherwise(pl.lit("other")),
         abuse_neglect=pl.when(pl.col("abuse_neglect") == "not_suspected")
         .then(pl.lit("suspected"))
         .otherwise(pl.col("abuse_neglect")),
@@ -247,12 +335,18 @@ def _amendments(rng, first: pl.DataFrame, end: np.datetime64) -> pl.DataFrame:
         versions.append(amended)
         current = amended
     everything = pl.concat([first, *versions])
-    latest = everything.sort("notification_id", "record_version").unique("notification_id", keep="last", maintain_order=True)
-    withdrawn = latest.filter(pl.Series(rng.random(latest.height) < 0.02)).with_columns(
-        record_version=pl.col("record_version") + 1,
-        record_status=pl.lit("withdrawn"),
-        record_updated_at=pl.col("record_updated_at") + pl.duration(days=3),
-    ).filter(pl.col("record_updated_at") <= pl.lit(end.astype(dt.datetime)))
+    latest = everything.sort("notification_id", "record_version").unique(
+        "notification_id", keep="last", maintain_order=True
+    )
+    withdrawn = (
+        latest.filter(pl.Series(rng.random(latest.height) < 0.02))
+        .with_columns(
+            record_version=pl.col("record_version") + 1,
+            record_status=pl.lit("withdrawn"),
+            record_updated_at=pl.col("record_updated_at") + pl.duration(days=3),
+        )
+        .filter(pl.col("record_updated_at") <= pl.lit(end.astype(dt.datetime)))
+    )
     return pl.concat([everything, withdrawn]).sort("record_updated_at", "notification_id")
 
 
@@ -364,7 +458,9 @@ def _identifying(rng, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         child_name=pl.Series(np.char.add(np.char.add(first, " "), last)),
         child_dob=pl.Series(born),
-        incident_summary=pl.concat_str(pl.lit("Confidential summary of incident "), pl.col("notification_id")),
+        incident_summary=pl.concat_str(
+            pl.lit("Confidential summary of incident "), pl.col("notification_id")
+        ),
     )
 
 
@@ -397,7 +493,8 @@ def generate(options: GenerateOptions) -> list[Path]:
         for kind, frame in (("notifications", notifications), ("reviews", reviews)):
             updated_day = pl.col("record_updated_at").cast(pl.Date)
             part = frame.filter(
-                updated_day > pl.lit(window_start.astype(dt.date)), updated_day <= pl.lit(export.astype(dt.date))
+                updated_day > pl.lit(window_start.astype(dt.date)),
+                updated_day <= pl.lit(export.astype(dt.date)),
             )
             dates = _date_columns(kind)
             part = roughen(rng, corrupt_frame(rng, part, kind, options.bad_rows), dates)
@@ -408,7 +505,9 @@ def generate(options: GenerateOptions) -> list[Path]:
     for year, frame in _la_context(rng, options, sizes).items():
         as_xlsx = use_xlsx and year % 4 == 0
         path = options.out / f"la_context_{year}.{'xlsx' if as_xlsx else 'csv'}"
-        (write_xlsx if as_xlsx else write_csv)(corrupt_frame(rng, frame, "la_context", options.bad_rows), path, [])
+        (write_xlsx if as_xlsx else write_csv)(
+            corrupt_frame(rng, frame, "la_context", options.bad_rows), path, []
+        )
         written.append(path)
         if year == options.last_year - 2:
             # A corrected file for the same year, which replaces the first one whole.

@@ -1,6 +1,5 @@
 """Ingest assets: the landing folder into `raw` and `quarantine`, and the check that rows add up."""
 
-
 import json
 from dataclasses import asdict
 

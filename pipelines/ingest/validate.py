@@ -45,9 +45,9 @@ def validate(contract: Contract, frame: pl.DataFrame, context: FileContext) -> V
         contract.schema(context).validate(prepared, lazy=True)
         failures = pl.DataFrame(schema={"column": pl.String, "check": pl.String, "index": pl.Int64})
     except pandera.errors.SchemaErrors as errors:
-        failures = errors.failure_cases.select(
-            "column", "check", pl.col("index").cast(pl.Int64)
-        ).filter(pl.col("index").is_not_null())
+        failures = errors.failure_cases.select("column", "check", pl.col("index").cast(pl.Int64)).filter(
+            pl.col("index").is_not_null()
+        )
 
     bad_index = failures["index"].unique()
     loaded = prepared.filter(~pl.col("__index").is_in(bad_index.implode())).select(

@@ -1,6 +1,5 @@
 """Publish assets: the open-data files, written to a fresh folder and swapped in whole."""
 
-
 import os
 import shutil
 from pathlib import Path

@@ -1,6 +1,5 @@
 """The analysts' read-only copy of the warehouse, replaced whole at the end of a good run."""
 
-
 import os
 import shutil
 

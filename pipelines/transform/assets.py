@@ -1,13 +1,17 @@
 """dbt models, seeds and tests as Dagster assets and checks; one group per dbt folder and schema."""
 
-
 import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 
 from pipelines.resources import SinstatsSettings
 from pipelines.transform.project import DATABASE_VARIABLE, DBT_ENV, DBT_PROJECT, ensure_manifest

@@ -46,13 +46,13 @@ links as (
 
 ),
 
--- Every path along the links, stopping before a notification already on the path.
-walk (start_id, current_id, path) as (
+-- Every path along the links, stopping before a notification already visited.
+walk (start_id, current_id, visited) as (
 
     select
-        notification_id,
-        notification_id,
-        [notification_id]
+        notification_id as start_id,
+        notification_id as current_id,
+        [notification_id] as visited
     from links
 
     union all
@@ -60,10 +60,10 @@ walk (start_id, current_id, path) as (
     select
         walk.start_id,
         links.parent_id,
-        list_append(walk.path, links.parent_id)
+        list_append(walk.visited, links.parent_id)
     from walk
     inner join links on walk.current_id = links.notification_id
-    where not list_contains(walk.path, links.parent_id)
+    where not list_contains(walk.visited, links.parent_id)
 
 ),
 
@@ -88,9 +88,9 @@ tree_links as (
 chain (start_id, current_id, depth) as (
 
     select
-        notification_id,
-        parent_id,
-        1
+        notification_id as start_id,
+        parent_id as current_id,
+        1 as depth
     from tree_links
 
     union all

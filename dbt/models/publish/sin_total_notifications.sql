@@ -39,6 +39,13 @@ items as (
 
 ),
 
+england as (
+
+    select * from {{ ref('countries') }}
+    where country_name = 'England'
+
+),
+
 counts as (
 
     select
@@ -46,7 +53,16 @@ counts as (
         nature,
         count(*) as number_notifications
     from notifications
-    group by grouping sets ((reporting_year, nature), (reporting_year))
+    group by reporting_year, nature
+
+    union all
+
+    select
+        reporting_year as time_period,
+        null as nature,
+        count(*) as number_notifications
+    from notifications
+    group by reporting_year
 
 ),
 
@@ -56,15 +72,13 @@ final as (
         years.time_period::varchar as time_period,
         'Reporting year' as time_identifier,
         'National' as geographic_level,
-        countries.country_code,
-        countries.country_name,
+        england.country_code,
+        england.country_name,
         items.nature_of_notification,
         coalesce(counts.number_notifications, 0)::varchar as number_notifications
     from years
     cross join items
-    cross join (
-        select * from {{ ref('countries') }} where country_name = 'England'
-    ) as countries
+    cross join england
     left join counts
         on
             years.time_period = counts.time_period

@@ -1,0 +1,46 @@
+# Everything a developer or CI needs: `make run` and `make test` build the environment first.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+
+export UV_COMPILE_BYTECODE := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := true
+# sqlfluff's dbt templater compiles the project; it needs a database file of its own.
+LINT_DATABASE := $(CURDIR)/data/warehouse/lint.duckdb
+
+.PHONY: run test lint unit dbt-test sample golden clean
+
+$(BIN)/.synced: pyproject.toml uv.lock
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(PYTHON) -m uv sync --frozen
+	touch $@
+
+## run: the whole pipeline on the bundled sample (writes under data/)
+run: $(BIN)/.synced
+	$(BIN)/sinstats run
+
+## test: lint, then every test
+test: $(BIN)/.synced lint
+	$(BIN)/pytest
+
+lint: $(BIN)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	mkdir -p $(dir $(LINT_DATABASE))
+	SINSTATS_DBT_DATABASE=$(LINT_DATABASE) $(BIN)/sqlfluff lint dbt/models --nocolor
+
+## sample: regenerate the committed synthetic sample (on purpose only)
+sample: $(BIN)/.synced
+	rm -rf data/sample
+	$(BIN)/sinstats generate --out data/sample --bad-rows 0.005
+
+## golden: regenerate the golden files the end-to-end tests compare with (on purpose only)
+golden: $(BIN)/.synced
+	SINSTATS_UPDATE_GOLDEN=1 $(BIN)/pytest tests/e2e -k golden
+
+clean:
+	rm -rf data/warehouse data/publish dbt/target dbt/logs

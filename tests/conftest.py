@@ -1,0 +1,96 @@
+"""Shared fixtures: valid extract rows, and helpers that write extract files."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+VALID_NOTIFICATION = {
+    "notification_id": "SIN-000101",
+    "record_version": "1",
+    "record_updated_at": "2022-06-07T10:00:00",
+    "record_status": "active",
+    "duplicate_of": "",
+    "la_code": "805",
+    "incident_date": "2022-05-25",
+    "la_aware_date": "2022-05-27",
+    "notification_date": "2022-06-07",
+    "nature": "child_death",
+    "abuse_neglect": "known",
+    "children_involved": "1",
+    "child_sex": "M",
+    "child_age": "0",
+    "child_ethnicity": "WBRI",
+    "child_disability": "N",
+    "child_looked_after": "N",
+    "child_cin_plan": "N",
+    "child_cp_plan": "N",
+    "known_to_agency": "Y",
+    "placement_type": "home",
+}
+
+VALID_REVIEW = {
+    "notification_id": "SIN-000101",
+    "record_updated_at": "2022-07-01T09:00:00",
+    "rapid_review_received_date": "2022-06-20",
+    "rapid_review_outcome": "lcspr",
+    "lcspr_decision_date": "2022-06-30",
+    "lcspr_sent_to_panel_date": "2022-12-01",
+    "lcspr_published_date": "2022-12-20",
+}
+
+VALID_LA_CONTEXT = {
+    "time_period": "2024",
+    "la_code": "805",
+    "cin_31march": "1200",
+    "idaci_avgscore": "0.215",
+    "ons_midyear_population": "21000",
+}
+
+
+def write_csv(path: Path, rows: list[dict], header: list[str] | None = None) -> Path:
+    header = header or list(rows[0])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: list[dict], date_columns: tuple[str, ...] = ()) -> Path:
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    header = list(rows[0])
+    sheet.write_row(0, 0, header)
+    for r, row in enumerate(rows, start=1):
+        for c, name in enumerate(header):
+            value = row[name]
+            if name in date_columns and value:
+                sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), date_format)
+            elif value.isdigit():
+                sheet.write_number(r, c, int(value))
+            elif value:
+                sheet.write_string(r, c, value)
+    workbook.close()
+    return path
+
+
+def notification(**changes: str) -> dict:
+    return {**VALID_NOTIFICATION, **changes}
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    return folder
