@@ -1,0 +1,118 @@
+"""The whole Dagster graph, in-process, on real DuckDB and dbt: `sinstats run` end to end."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.generate.synthetic import GenerateOptions, generate
+from pipelines.runner import run_pipeline
+from pipelines.settings import SAMPLE_LANDING, load_settings
+from tests.e2e.independent import count_notifications
+
+pytestmark = pytest.mark.e2e
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+AS_AT = dt.date(2026, 10, 1)
+
+
+def published(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    """`sinstats run` on the committed sample, as `make run` does."""
+    root = tmp_path_factory.mktemp("sample_run")
+    settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish", AS_AT)
+    outcome = run_pipeline(settings, progress=lambda _line: None)
+    return settings, outcome
+
+
+def test_the_run_succeeds_and_says_what_it_did(sample_run):
+    settings, outcome = sample_run
+    assert outcome.success, outcome.failures
+    summary = outcome.summary()
+    assert "Run succeeded." in summary
+    assert "43 accepted, 0 rejected" in summary
+    assert "sin_total_notifications.csv" in summary
+    assert f"notifications counted (all years): {outcome.counted}" in summary
+
+
+def test_published_totals_equal_an_independent_count_from_the_sample_files(sample_run):
+    settings, _ = sample_run
+    expected = count_notifications(SAMPLE_LANDING)
+    rows = published(settings.current / "sin_total_notifications.csv")
+    assert rows, "nothing published"
+    for row in rows:
+        key = (int(row["time_period"]), row["nature_of_notification"])
+        assert int(row["number_notifications"]) == expected.get(key, 0), key
+    assert {int(r["time_period"]) for r in rows} == set(range(2019, 2028))
+
+
+def test_totals_look_like_the_published_series(sample_run):
+    settings, _ = sample_run
+    published_totals = {2019: 498, 2020: 449, 2021: 536, 2022: 442, 2023: 456, 2024: 405, 2025: 338, 2026: 357}
+    totals = {
+        int(r["time_period"]): int(r["number_notifications"])
+        for r in published(settings.current / "sin_total_notifications.csv")
+        if r["nature_of_notification"] == "Total"
+    }
+    for year, total in published_totals.items():
+        assert abs(totals[year] - total) <= 0.08 * total, year
+
+
+def test_the_file_is_in_ees_shape_with_metadata(sample_run):
+    settings, _ = sample_run
+    rows = published(settings.current / "sin_total_notifications.csv")
+    assert list(rows[0]) == [
+        "time_period", "time_identifier", "geographic_level", "country_code", "country_name",
+        "nature_of_notification", "number_notifications",
+    ]
+    assert {r["nature_of_notification"] for r in rows} == {"Total", "Child death", "Serious harm", "Other"}
+    assert {(r["time_identifier"], r["geographic_level"], r["country_code"]) for r in rows} == {
+        ("Reporting year", "National", "E92000001")
+    }
+    meta = published(settings.current / "sin_total_notifications.meta.csv")
+    assert [m["col_name"] for m in meta] == ["nature_of_notification", "number_notifications"]
+    assert [m["col_type"] for m in meta] == ["Filter", "Indicator"]
+
+
+def test_the_warehouse_holds_every_layer_and_the_analysts_copy(sample_run):
+    settings, _ = sample_run
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        schemas = {s for (s,) in connection.execute("select distinct schema_name from information_schema.schemata").fetchall()}
+        published_rows = connection.execute("select count(*) from publish.sin_total_notifications").fetchone()[0]
+        reasons = dict(connection.execute("select counting_reason, count(*) from marts.fct_notifications group by 1").fetchall())
+    assert {"raw", "quarantine", "staging", "intermediate", "marts", "publish", "reference"} <= schemas
+    assert published_rows == 36
+    assert set(reasons) == {"counted", "duplicate", "withdrawn", "care_leaver_death"}
+
+
+def test_a_second_run_with_nothing_new_loads_nothing_and_publishes_the_same(sample_run, tmp_path):
+    settings, _ = sample_run
+    before = (settings.current / "sin_total_notifications.csv").read_bytes()
+    outcome = run_pipeline(settings, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    assert {f["status"] for f in outcome.report["files"]} == {"already_seen"}
+    assert (settings.current / "sin_total_notifications.csv").read_bytes() == before
+
+
+def test_golden_sin_total_notifications(tmp_path):
+    """A small generated landing folder, published and compared with the committed golden file."""
+    landing = tmp_path / "landing"
+    generate(GenerateOptions(out=landing, seed=11, scale=0.3, bad_rows=0.02))
+    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish", AS_AT)
+    outcome = run_pipeline(settings, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    produced = settings.current / "sin_total_notifications.csv"
+    golden = GOLDEN / "sin_total_notifications.csv"
+    if os.environ.get("SINSTATS_UPDATE_GOLDEN"):
+        shutil.copyfile(produced, golden)
+    assert produced.read_text() == golden.read_text()
