@@ -41,7 +41,10 @@ LA_SPELLS = [
 def rows_of(path: Path) -> list[dict]:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [{k.strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+            return [
+                {k.strip().lower(): (v or "").strip() for k, v in row.items()}
+                for row in csv.DictReader(handle)
+            ]
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))
     header = [str(h).strip().lower() for h in values[0]]
@@ -74,10 +77,26 @@ def whole(text: str) -> int | None:
 def valid(row: dict, export: dt.date) -> bool:
     """Every rule of extracts.md §1, written out once more by hand."""
     required = [k for k in row if k not in ("duplicate_of", "incident_date", "child_age")]
-    known = ("notification_id", "record_version", "record_updated_at", "record_status", "la_code",
-             "la_aware_date", "notification_date", "nature", "abuse_neglect", "children_involved",
-             "child_sex", "child_ethnicity", "child_disability", "child_looked_after", "child_cin_plan",
-             "child_cp_plan", "known_to_agency", "placement_type")
+    known = (
+        "notification_id",
+        "record_version",
+        "record_updated_at",
+        "record_status",
+        "la_code",
+        "la_aware_date",
+        "notification_date",
+        "nature",
+        "abuse_neglect",
+        "children_involved",
+        "child_sex",
+        "child_ethnicity",
+        "child_disability",
+        "child_looked_after",
+        "child_cin_plan",
+        "child_cp_plan",
+        "known_to_agency",
+        "placement_type",
+    )
     if any(not row.get(k) for k in known if k in required):
         return False
     if not re.fullmatch(r"SIN-\d{6,}", row["notification_id"].upper()):
@@ -87,7 +106,9 @@ def valid(row: dict, export: dt.date) -> bool:
     version = whole(row["record_version"])
     if version is None or version < 1:
         return False
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", row["record_updated_at"]):
+    if not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", row["record_updated_at"]
+    ):
         return False
     try:
         dt.datetime.fromisoformat(row["record_updated_at"].replace(" ", "T"))
@@ -97,19 +118,32 @@ def valid(row: dict, export: dt.date) -> bool:
     incident = date(row["incident_date"]) if row["incident_date"] else None
     if aware is None or notified is None or (row["incident_date"] and incident is None):
         return False
-    if incident and incident > aware or aware > notified:
+    if (incident and incident > aware) or aware > notified:
         return False
     if notified < dt.date(2018, 4, 1) or notified > export:
         return False
     la = whole(row["la_code"])
-    if la is None or not any(c == str(la) and s <= notified and (e is None or notified <= e) for c, s, e in LA_SPELLS):
+    if la is None or not any(
+        c == str(la) and s <= notified and (e is None or notified <= e) for c, s, e in LA_SPELLS
+    ):
         return False
-    for column, name in (("record_status", "record_status"), ("nature", "nature_of_notification"),
-                         ("abuse_neglect", "abuse_neglect"), ("child_sex", "child_sex"),
-                         ("child_ethnicity", "ethnicity"), ("placement_type", "placement_type")):
+    for column, name in (
+        ("record_status", "record_status"),
+        ("nature", "nature_of_notification"),
+        ("abuse_neglect", "abuse_neglect"),
+        ("child_sex", "child_sex"),
+        ("child_ethnicity", "ethnicity"),
+        ("placement_type", "placement_type"),
+    ):
         if row[column].lower() not in codes(name):
             return False
-    for column in ("child_disability", "child_looked_after", "child_cin_plan", "child_cp_plan", "known_to_agency"):
+    for column in (
+        "child_disability",
+        "child_looked_after",
+        "child_cin_plan",
+        "child_cp_plan",
+        "known_to_agency",
+    ):
         if row[column].upper() not in ("Y", "N", "U"):
             return False
     nature, abuse = row["nature"].lower(), row["abuse_neglect"].lower()

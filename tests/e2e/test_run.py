@@ -36,7 +36,7 @@ def sample_run(tmp_path_factory):
 
 
 def test_the_run_succeeds_and_says_what_it_did(sample_run):
-    settings, outcome = sample_run
+    _settings, outcome = sample_run
     assert outcome.success, outcome.failures
     summary = outcome.summary()
     assert "Run succeeded." in summary
@@ -58,7 +58,16 @@ def test_published_totals_equal_an_independent_count_from_the_sample_files(sampl
 
 def test_totals_look_like_the_published_series(sample_run):
     settings, _ = sample_run
-    published_totals = {2019: 498, 2020: 449, 2021: 536, 2022: 442, 2023: 456, 2024: 405, 2025: 338, 2026: 357}
+    published_totals = {
+        2019: 498,
+        2020: 449,
+        2021: 536,
+        2022: 442,
+        2023: 456,
+        2024: 405,
+        2025: 338,
+        2026: 357,
+    }
     totals = {
         int(r["time_period"]): int(r["number_notifications"])
         for r in published(settings.current / "sin_total_notifications.csv")
@@ -72,8 +81,13 @@ def test_the_file_is_in_ees_shape_with_metadata(sample_run):
     settings, _ = sample_run
     rows = published(settings.current / "sin_total_notifications.csv")
     assert list(rows[0]) == [
-        "time_period", "time_identifier", "geographic_level", "country_code", "country_name",
-        "nature_of_notification", "number_notifications",
+        "time_period",
+        "time_identifier",
+        "geographic_level",
+        "country_code",
+        "country_name",
+        "nature_of_notification",
+        "number_notifications",
     ]
     assert {r["nature_of_notification"] for r in rows} == {"Total", "Child death", "Serious harm", "Other"}
     assert {(r["time_identifier"], r["geographic_level"], r["country_code"]) for r in rows} == {
@@ -87,9 +101,20 @@ def test_the_file_is_in_ees_shape_with_metadata(sample_run):
 def test_the_warehouse_holds_every_layer_and_the_analysts_copy(sample_run):
     settings, _ = sample_run
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
-        schemas = {s for (s,) in connection.execute("select distinct schema_name from information_schema.schemata").fetchall()}
-        published_rows = connection.execute("select count(*) from publish.sin_total_notifications").fetchone()[0]
-        reasons = dict(connection.execute("select counting_reason, count(*) from marts.fct_notifications group by 1").fetchall())
+        schemas = {
+            s
+            for (s,) in connection.execute(
+                "select distinct schema_name from information_schema.schemata"
+            ).fetchall()
+        }
+        published_rows = connection.execute(
+            "select count(*) from publish.sin_total_notifications"
+        ).fetchone()[0]
+        reasons = dict(
+            connection.execute(
+                "select counting_reason, count(*) from marts.fct_notifications group by 1"
+            ).fetchall()
+        )
     assert {"raw", "quarantine", "staging", "intermediate", "marts", "publish", "reference"} <= schemas
     assert published_rows == 36
     assert set(reasons) == {"counted", "duplicate", "withdrawn", "care_leaver_death"}

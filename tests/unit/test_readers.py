@@ -34,7 +34,16 @@ def read_bytes(tmp_path: Path, data: bytes, name: str = "notifications_20220630.
         (HEADER.replace(",la_code", "").encode() + b"\n", "missing required column(s): la_code"),
         ((HEADER + ", NATURE ").encode() + b"\n", "two columns named 'nature'"),
     ],
-    ids=["empty", "binary", "latin-1", "more-fields", "fewer-fields", "semicolons", "missing-column", "duplicate-column"],
+    ids=[
+        "empty",
+        "binary",
+        "latin-1",
+        "more-fields",
+        "fewer-fields",
+        "semicolons",
+        "missing-column",
+        "duplicate-column",
+    ],
 )
 def test_a_broken_csv_is_rejected_whole_with_one_clear_reason(tmp_path, data, message):
     with pytest.raises(FileRejected, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -60,7 +69,9 @@ def test_values_are_trimmed_and_blanks_are_null(tmp_path):
 
 
 def test_identifying_and_extra_columns_are_dropped_unread(tmp_path):
-    rows = [notification(child_name="Ada Lovelace", postcode="AB1 2CD", incident_summary="free text", notes="x")]
+    rows = [
+        notification(child_name="Ada Lovelace", postcode="AB1 2CD", incident_summary="free text", notes="x")
+    ]
     extract = read_extract(write_csv(tmp_path / "notifications_20220630.csv", rows), NOTIFICATIONS)
     assert extract.dropped_identifying == ["child_name", "incident_summary", "postcode"]
     assert extract.extra_columns == ["notes"]

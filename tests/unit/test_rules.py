@@ -24,40 +24,216 @@ CONTEXT = {
 CASES = [
     ("notifications", "required", "la_aware_date", {"la_aware_date": ""}, {"la_aware_date": "2022-05-27"}),
     ("notifications", "required", "child_looked_after", {"child_looked_after": " "}, {}),
-    ("notifications", "invalid_identifier", "notification_id", {"notification_id": "SIN-12345"}, {"notification_id": "sin-123456"}),
-    ("notifications", "invalid_identifier", "duplicate_of", {"duplicate_of": "DUP-000001"}, {"duplicate_of": "SIN-000001"}),
-    ("notifications", "invalid_integer", "record_version", {"record_version": "1.5"}, {"record_version": "2.0"}),
-    ("notifications", "version_below_one", "record_version", {"record_version": "0"}, {"record_version": "1"}),
-    ("notifications", "invalid_datetime", "record_updated_at", {"record_updated_at": "07/06/2022 10:00"}, {"record_updated_at": "2022-06-07 10:00+01:00"}),
-    ("notifications", "not_in_code_list", "record_status", {"record_status": "deleted"}, {"record_status": "WITHDRAWN"}),
+    (
+        "notifications",
+        "invalid_identifier",
+        "notification_id",
+        {"notification_id": "SIN-12345"},
+        {"notification_id": "sin-123456"},
+    ),
+    (
+        "notifications",
+        "invalid_identifier",
+        "duplicate_of",
+        {"duplicate_of": "DUP-000001"},
+        {"duplicate_of": "SIN-000001"},
+    ),
+    (
+        "notifications",
+        "invalid_integer",
+        "record_version",
+        {"record_version": "1.5"},
+        {"record_version": "2.0"},
+    ),
+    (
+        "notifications",
+        "version_below_one",
+        "record_version",
+        {"record_version": "0"},
+        {"record_version": "1"},
+    ),
+    (
+        "notifications",
+        "invalid_datetime",
+        "record_updated_at",
+        {"record_updated_at": "07/06/2022 10:00"},
+        {"record_updated_at": "2022-06-07 10:00+01:00"},
+    ),
+    (
+        "notifications",
+        "not_in_code_list",
+        "record_status",
+        {"record_status": "deleted"},
+        {"record_status": "WITHDRAWN"},
+    ),
     ("notifications", "unknown_la_code", "la_code", {"la_code": "999"}, {"la_code": "805.0"}),
-    ("notifications", "la_not_live", "la_code", {"la_code": "928", "notification_date": "2021-04-01", "la_aware_date": "2021-03-31", "incident_date": ""}, {"la_code": "928", "notification_date": "2021-03-31", "la_aware_date": "2021-03-31", "incident_date": ""}),
-    ("notifications", "la_not_live", "la_code", {"la_code": "940", "notification_date": "2021-03-31", "la_aware_date": "2021-03-30", "incident_date": ""}, {"la_code": "940", "notification_date": "2021-04-01", "la_aware_date": "2021-03-30", "incident_date": ""}),
-    ("notifications", "invalid_date", "notification_date", {"notification_date": "2022-02-30"}, {"notification_date": "07/06/2022"}),
-    ("notifications", "incident_after_aware", "incident_date", {"incident_date": "2022-05-28"}, {"incident_date": "2022-05-27"}),
-    ("notifications", "aware_after_notification", "la_aware_date", {"la_aware_date": "2022-06-08"}, {"la_aware_date": "2022-06-07", "incident_date": ""}),
-    ("notifications", "before_series_start", "notification_date", {"notification_date": "2018-03-31", "la_aware_date": "2018-03-30", "incident_date": ""}, {"notification_date": "2018-04-01", "la_aware_date": "2018-03-30", "incident_date": ""}),
-    ("notifications", "after_export_date", "notification_date", {"notification_date": "2022-07-01"}, {"notification_date": "2022-06-30"}),
+    (
+        "notifications",
+        "la_not_live",
+        "la_code",
+        {
+            "la_code": "928",
+            "notification_date": "2021-04-01",
+            "la_aware_date": "2021-03-31",
+            "incident_date": "",
+        },
+        {
+            "la_code": "928",
+            "notification_date": "2021-03-31",
+            "la_aware_date": "2021-03-31",
+            "incident_date": "",
+        },
+    ),
+    (
+        "notifications",
+        "la_not_live",
+        "la_code",
+        {
+            "la_code": "940",
+            "notification_date": "2021-03-31",
+            "la_aware_date": "2021-03-30",
+            "incident_date": "",
+        },
+        {
+            "la_code": "940",
+            "notification_date": "2021-04-01",
+            "la_aware_date": "2021-03-30",
+            "incident_date": "",
+        },
+    ),
+    (
+        "notifications",
+        "invalid_date",
+        "notification_date",
+        {"notification_date": "2022-02-30"},
+        {"notification_date": "07/06/2022"},
+    ),
+    (
+        "notifications",
+        "incident_after_aware",
+        "incident_date",
+        {"incident_date": "2022-05-28"},
+        {"incident_date": "2022-05-27"},
+    ),
+    (
+        "notifications",
+        "aware_after_notification",
+        "la_aware_date",
+        {"la_aware_date": "2022-06-08"},
+        {"la_aware_date": "2022-06-07", "incident_date": ""},
+    ),
+    (
+        "notifications",
+        "before_series_start",
+        "notification_date",
+        {"notification_date": "2018-03-31", "la_aware_date": "2018-03-30", "incident_date": ""},
+        {"notification_date": "2018-04-01", "la_aware_date": "2018-03-30", "incident_date": ""},
+    ),
+    (
+        "notifications",
+        "after_export_date",
+        "notification_date",
+        {"notification_date": "2022-07-01"},
+        {"notification_date": "2022-06-30"},
+    ),
     ("notifications", "not_in_code_list", "nature", {"nature": "injury"}, {"nature": "Serious_Harm"}),
-    ("notifications", "not_suspected_not_allowed", "abuse_neglect", {"abuse_neglect": "not_suspected", "nature": "serious_harm"}, {"abuse_neglect": "not_suspected", "nature": "child_death", "child_looked_after": "Y"}),
-    ("notifications", "looked_after_required", "child_looked_after", {"abuse_neglect": "not_suspected", "child_looked_after": "U"}, {"abuse_neglect": "not_suspected", "child_looked_after": "y"}),
-    ("notifications", "children_involved_range", "children_involved", {"children_involved": "5"}, {"children_involved": "4"}),
+    (
+        "notifications",
+        "not_suspected_not_allowed",
+        "abuse_neglect",
+        {"abuse_neglect": "not_suspected", "nature": "serious_harm"},
+        {"abuse_neglect": "not_suspected", "nature": "child_death", "child_looked_after": "Y"},
+    ),
+    (
+        "notifications",
+        "looked_after_required",
+        "child_looked_after",
+        {"abuse_neglect": "not_suspected", "child_looked_after": "U"},
+        {"abuse_neglect": "not_suspected", "child_looked_after": "y"},
+    ),
+    (
+        "notifications",
+        "children_involved_range",
+        "children_involved",
+        {"children_involved": "5"},
+        {"children_involved": "4"},
+    ),
     ("notifications", "age_out_of_range", "child_age", {"child_age": "18"}, {"child_age": "17"}),
-    ("notifications", "age_out_of_range", "child_age", {"nature": "care_leaver_death", "child_age": "15"}, {"nature": "care_leaver_death", "child_age": "24"}),
+    (
+        "notifications",
+        "age_out_of_range",
+        "child_age",
+        {"nature": "care_leaver_death", "child_age": "15"},
+        {"nature": "care_leaver_death", "child_age": "24"},
+    ),
     ("notifications", "invalid_integer", "child_age", {"child_age": "ten"}, {"child_age": ""}),
     ("notifications", "not_in_code_list", "child_sex", {"child_sex": "X"}, {"child_sex": "u"}),
-    ("notifications", "not_in_code_list", "child_ethnicity", {"child_ethnicity": "WHIT"}, {"child_ethnicity": "wbri"}),
-    ("notifications", "not_in_code_list", "placement_type", {"placement_type": "street"}, {"placement_type": "Foster"}),
+    (
+        "notifications",
+        "not_in_code_list",
+        "child_ethnicity",
+        {"child_ethnicity": "WHIT"},
+        {"child_ethnicity": "wbri"},
+    ),
+    (
+        "notifications",
+        "not_in_code_list",
+        "placement_type",
+        {"placement_type": "street"},
+        {"placement_type": "Foster"},
+    ),
     ("reviews", "required", "rapid_review_outcome", {"rapid_review_outcome": ""}, {}),
-    ("reviews", "not_in_code_list", "rapid_review_outcome", {"rapid_review_outcome": "done"}, {"rapid_review_outcome": "No_LCSPR"}),
-    ("reviews", "decision_date_required", "lcspr_decision_date", {"lcspr_decision_date": "", "lcspr_published_date": ""}, {"rapid_review_outcome": "no_lcspr", "lcspr_decision_date": "", "lcspr_published_date": ""}),
-    ("reviews", "published_before_decision", "lcspr_published_date", {"lcspr_published_date": "2022-06-29"}, {"lcspr_published_date": "2022-06-30"}),
-    ("reviews", "invalid_date", "rapid_review_received_date", {"rapid_review_received_date": "next week"}, {"rapid_review_received_date": ""}),
-    ("la_context", "time_period_not_file_year", "time_period", {"time_period": "2023"}, {"time_period": "2024.0"}),
+    (
+        "reviews",
+        "not_in_code_list",
+        "rapid_review_outcome",
+        {"rapid_review_outcome": "done"},
+        {"rapid_review_outcome": "No_LCSPR"},
+    ),
+    (
+        "reviews",
+        "decision_date_required",
+        "lcspr_decision_date",
+        {"lcspr_decision_date": "", "lcspr_published_date": ""},
+        {"rapid_review_outcome": "no_lcspr", "lcspr_decision_date": "", "lcspr_published_date": ""},
+    ),
+    (
+        "reviews",
+        "published_before_decision",
+        "lcspr_published_date",
+        {"lcspr_published_date": "2022-06-29"},
+        {"lcspr_published_date": "2022-06-30"},
+    ),
+    (
+        "reviews",
+        "invalid_date",
+        "rapid_review_received_date",
+        {"rapid_review_received_date": "next week"},
+        {"rapid_review_received_date": ""},
+    ),
+    (
+        "la_context",
+        "time_period_not_file_year",
+        "time_period",
+        {"time_period": "2023"},
+        {"time_period": "2024.0"},
+    ),
     ("la_context", "invalid_decimal", "idaci_avgscore", {"idaci_avgscore": "high"}, {"idaci_avgscore": ".2"}),
     ("la_context", "negative_count", "cin_31march", {"cin_31march": "-1"}, {"cin_31march": "0"}),
-    ("la_context", "negative_population", "ons_midyear_population", {"ons_midyear_population": "-5"}, {"ons_midyear_population": ""}),
-    ("la_context", "invalid_integer", "ons_midyear_population", {"ons_midyear_population": "lots"}, {"ons_midyear_population": "0"}),
+    (
+        "la_context",
+        "negative_population",
+        "ons_midyear_population",
+        {"ons_midyear_population": "-5"},
+        {"ons_midyear_population": ""},
+    ),
+    (
+        "la_context",
+        "invalid_integer",
+        "ons_midyear_population",
+        {"ons_midyear_population": "lots"},
+        {"ons_midyear_population": "0"},
+    ),
 ]
 
 
@@ -73,7 +249,9 @@ def test_the_valid_rows_pass(kind):
     assert failures(kind, {}) == set()
 
 
-@pytest.mark.parametrize(("kind", "rule", "column", "bad", "good"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("kind", "rule", "column", "bad", "good"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES]
+)
 def test_rule_fails_the_bad_row_and_passes_the_good_one(kind, rule, column, bad, good):
     assert (rule, column) in failures(kind, bad)
     assert failures(kind, good) == set()
@@ -82,9 +260,7 @@ def test_rule_fails_the_bad_row_and_passes_the_good_one(kind, rule, column, bad,
 def test_every_rule_of_every_contract_has_a_failing_fixture():
     covered = {(kind, rule, column) for kind, rule, column, _, _ in CASES}
     declared = {
-        (kind, rule.id, rule.column)
-        for kind, contract in CONTRACTS.items()
-        for rule in contract.rules
+        (kind, rule.id, rule.column) for kind, contract in CONTRACTS.items() for rule in contract.rules
     }
     assert declared - covered == set()
 
