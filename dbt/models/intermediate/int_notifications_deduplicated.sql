@@ -85,12 +85,12 @@ tree_links as (
 
 ),
 
-chain (start_id, current_id, depth) as (
+chain (start_id, current_id, step_count) as (
 
     select
         notification_id as start_id,
         parent_id as current_id,
-        1 as depth
+        1 as step_count
     from tree_links
 
     union all
@@ -98,7 +98,7 @@ chain (start_id, current_id, depth) as (
     select
         chain.start_id,
         tree_links.parent_id,
-        chain.depth + 1
+        chain.step_count + 1
     from chain
     inner join tree_links on chain.current_id = tree_links.notification_id
 
@@ -108,7 +108,7 @@ roots as (
 
     select
         start_id as notification_id,
-        arg_max(current_id, depth) as counted_under_notification_id
+        arg_max(current_id, step_count) as counted_under_notification_id
     from chain
     group by start_id
 
