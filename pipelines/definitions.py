@@ -10,13 +10,14 @@ from dagster_dbt import DbtCliResource
 
 from pipelines.ingest.assets import landing_extracts, rows_add_up
 from pipelines.publish.assets import open_data_files
+from pipelines.reference.assets import bank_holidays_table
 from pipelines.resources import SinstatsSettings
 from pipelines.serve.assets import analysts_copy
 from pipelines.settings import Settings, load_settings
 from pipelines.transform.assets import sinstats_dbt
 from pipelines.transform.project import DBT_PROJECT
 
-ASSETS = [landing_extracts, sinstats_dbt, open_data_files, analysts_copy]
+ASSETS = [landing_extracts, bank_holidays_table, sinstats_dbt, open_data_files, analysts_copy]
 CHECKS = [rows_add_up]
 
 run_everything = define_asset_job(

@@ -8,7 +8,9 @@ from functools import cache
 import holidays
 import numpy as np
 
-CALENDAR_START = dt.date(2018, 1, 1)
+from schemas.reference import rules
+
+CALENDAR_START = dt.date.fromisoformat(rules()["calendar_start"])
 
 
 @cache

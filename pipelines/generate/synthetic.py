@@ -367,8 +367,11 @@ def _reviews(rng, notifications: pl.DataFrame, end: np.datetime64) -> pl.DataFra
     received = np.where(rng.random(n) < 0.04, end + np.timedelta64(1000, "D"), received)
     outcome = _pick(rng, {"lcspr": 0.3, "no_lcspr": 0.65, "national_review": 0.05}, n)
     decision = received + rng.integers(1, 20, size=n).astype("timedelta64[D]")
-    sent = decision + rng.integers(100, 240, size=n).astype("timedelta64[D]")
-    published = np.busday_offset(sent, rng.integers(2, 40, size=n), roll="forward", busdaycal=calendar)
+    # Most local reviews are published within six months of the decision; some take longer.
+    sent = decision + np.where(
+        rng.random(n) < 0.75, rng.integers(90, 160, size=n), rng.integers(160, 260, size=n)
+    ).astype("timedelta64[D]")
+    published = np.busday_offset(sent, rng.integers(3, 25, size=n), roll="forward", busdaycal=calendar)
     is_lcspr = outcome == "lcspr"
     nat = np.datetime64("NaT")
 

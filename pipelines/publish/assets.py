@@ -12,7 +12,7 @@ from pipelines.resources import SinstatsSettings
 from pipelines.transform.project import DBT_PROJECT
 
 GROUP = "publish"
-OPEN_DATA_FILES = ("sin_total_notifications",)
+OPEN_DATA_FILES = ("sin_total_notifications", "sin_timeliness")
 NEXT_FOLDER = ".next"
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from schemas.reference import read_seed
+
 META_COLUMNS = (
     "col_name",
     "col_type",
@@ -32,6 +34,17 @@ def published_columns(manifest_path: Path, model: str) -> list[tuple[str, dict]]
     return columns
 
 
+def filter_default(ees: dict) -> str:
+    """A filter's default item, read from its seed when the yml points there (one home)."""
+    source = ees.get("filter_default_from")
+    if not source:
+        return ees.get("filter_default", "")
+    rows = [row for row in read_seed(source["seed"]) if row[source["where"]].lower() == "true"]
+    if len(rows) != 1:
+        raise ValueError(f"{source['seed']} must mark exactly one {source['where']} row")
+    return rows[0][source["column"]]
+
+
 def metadata_frame(columns: list[tuple[str, dict]]) -> pl.DataFrame:
     """One row per filter and indicator, in the model's column order."""
     rows = []
@@ -48,7 +61,7 @@ def metadata_frame(columns: list[tuple[str, dict]]) -> pl.DataFrame:
                 "indicator_dp": "" if ees.get("indicator_dp") is None else str(ees["indicator_dp"]),
                 "filter_hint": ees.get("filter_hint", ""),
                 "filter_grouping_column": ees.get("filter_grouping_column", ""),
-                "filter_default": ees.get("filter_default", ""),
+                "filter_default": filter_default(ees),
             }
         )
     frame = pl.DataFrame(rows, schema={c: pl.String for c in (*META_COLUMNS, *OPTIONAL_META_COLUMNS)})
@@ -63,7 +76,12 @@ def write_open_data(
     folder.mkdir(parents=True, exist_ok=True)
     columns = published_columns(manifest_path, model)
     names = [name for name, _ in columns]
-    data = connection.sql(f'select {", ".join(names)} from publish."{model}"').pl()
+    # Blank geography cells are written as nothing at all, not as "".
+    data = (
+        connection.sql(f'select {", ".join(names)} from publish."{model}"')
+        .pl()
+        .with_columns(pl.all().replace("", None))
+    )
     data.write_csv(folder / f"{model}.csv", line_terminator="\n")
     metadata = metadata_frame(columns).with_columns(pl.all().replace("", None))
     metadata.write_csv(folder / f"{model}.meta.csv", line_terminator="\n")

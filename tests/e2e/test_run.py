@@ -141,3 +141,23 @@ def test_golden_sin_total_notifications(tmp_path):
     if os.environ.get("SINSTATS_UPDATE_GOLDEN"):
         shutil.copyfile(produced, golden)
     assert produced.read_text() == golden.read_text()
+
+
+def test_every_mart_column_is_described_for_analysts(sample_run):
+    import json
+
+    from pipelines.transform.project import DBT_PROJECT
+
+    settings, _ = sample_run
+    manifest = json.loads(Path(DBT_PROJECT.manifest_path).read_text())
+    documented = {
+        node["name"]: {name: column.get("description", "") for name, column in node["columns"].items()}
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+    }
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        columns = connection.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+        ).fetchall()
+    undocumented = [(t, c) for t, c in columns if not documented.get(t, {}).get(c, "").strip()]
+    assert columns and undocumented == []

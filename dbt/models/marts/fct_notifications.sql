@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('timeliness_measures') }}
 -- One row per notification: its standing version, why it is or is not counted, its period,
 -- its LA as on the notification date and as published, and its characteristics' groups.
 with
@@ -41,6 +42,29 @@ age_groups as (
 ethnicities as (
 
     select * from {{ ref('ethnicity') }}
+
+),
+
+timeliness as (
+
+    select * from {{ ref('int_timeliness_cases') }}
+
+),
+
+-- One column group per timeliness measure: deadline, elapsed working days, status.
+timeliness_wide as (
+
+    select
+        notification_id,
+        {%- for code in timeliness_measure_codes() %}
+            max(deadline_date) filter (where measure_code = '{{ code }}') as {{ code }}_deadline_date,
+            max(elapsed_working_days) filter (where measure_code = '{{ code }}')
+                as {{ code }}_elapsed_working_days,
+            max(status) filter (where measure_code = '{{ code }}') as {{ code }}_status,
+        {%- endfor %}
+        count(*) as timeliness_measures_applying
+    from timeliness
+    group by notification_id
 
 ),
 
@@ -99,7 +123,8 @@ final as (
         periods.known_to_agency,
         periods.placement_type,
         periods.file_name as standing_version_file_name,
-        periods.file_row_number as standing_version_file_row_number
+        periods.file_row_number as standing_version_file_row_number,
+        timeliness_wide.* exclude (notification_id)
     from periods
     inner join counting on periods.notification_id = counting.notification_id
     inner join natures on periods.nature = natures.code
@@ -117,6 +142,7 @@ final as (
             natures.series = age_groups.series
             and periods.child_age between age_groups.min_age and age_groups.max_age
     left join ethnicities on periods.child_ethnicity = ethnicities.code
+    left join timeliness_wide on periods.notification_id = timeliness_wide.notification_id
 
 )
 

@@ -1,0 +1,35 @@
+{#- Publication arithmetic (rules.md §4): rounding half away from zero, done in integers so no
+    binary fraction can tip a half the wrong way. -#}
+
+{#- A non-negative whole number rounded half away from zero to a multiple of `base`. -#}
+{% macro round_to_base(count_expr, base) -%}
+    ((({{ count_expr }}) * 2 + ({{ base }})) // (2 * ({{ base }})) * ({{ base }}))
+{%- endmacro %}
+
+{#- A regional count as published: rounded to the base; a non-zero count that rounds to 0 is k. -#}
+{% macro regional_count(count_expr) -%}
+    case
+        when ({{ count_expr }}) > 0 and {{ round_to_base(count_expr, var('regional_rounding_base')) }} = 0
+            then 'k'
+        else {{ round_to_base(count_expr, var('regional_rounding_base')) }}::varchar
+    end
+{%- endmacro %}
+
+{#- numerator / denominator x 100 to one decimal place, half away from zero; z when there are no cases. -#}
+{% macro percent_1dp(numerator, denominator) -%}
+    case
+        when ({{ denominator }}) = 0 then 'z'
+        else printf(
+            '%.1f',
+            ((2000 * ({{ numerator }}) + ({{ denominator }})) // (2 * ({{ denominator }}))) / 10.0
+        )
+    end
+{%- endmacro %}
+
+{#- A number (median, rate) to one decimal place, half away from zero; z when missing. -#}
+{% macro one_dp(value_expr) -%}
+    case
+        when ({{ value_expr }}) is null then 'z'
+        else printf('%.1f', floor(({{ value_expr }}) * 10 + 0.5) / 10.0)
+    end
+{%- endmacro %}

@@ -1,0 +1,34 @@
+-- The latest review milestones of each notification (extracts.md §2): the latest
+-- record_updated_at wins; ties go to the later file date, then the later row. As held at the
+-- cut-off when one is set.
+with
+
+versions as (
+
+    select * from {{ ref('stg_raw__reviews') }}
+    {% if var('cut_off') %}
+        where record_updated_date <= cast('{{ var("cut_off") }}' as date)
+    {% endif %}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by notification_id
+            order by record_updated_at desc, file_date desc, file_name desc, file_row_number desc
+        ) as version_rank
+    from versions
+
+),
+
+final as (
+
+    select * exclude (version_rank) from ranked
+    where version_rank = 1
+
+)
+
+select * from final

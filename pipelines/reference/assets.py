@@ -1,0 +1,39 @@
+"""Reference data made by code: the England and Wales bank holidays, from the `holidays` library."""
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from pipelines.resources import SinstatsSettings
+from pipelines.working_days import CALENDAR_START, bank_holidays
+
+YEARS_AHEAD = 3
+
+
+def bank_holiday_frame(as_at: dt.date) -> pl.DataFrame:
+    """Every weekday bank holiday from the start of the calendar to a few years past the as-at date."""
+    last_year = max(as_at.year, dt.date.today().year) + YEARS_AHEAD
+    days = bank_holidays(CALENDAR_START.year, last_year)
+    return pl.DataFrame({"holiday_date": days}, schema={"holiday_date": pl.Date}).with_columns(
+        calendar_end=pl.lit(dt.date(last_year, 12, 31))
+    )
+
+
+@asset(
+    key=AssetKey(["reference", "bank_holidays"]),
+    group_name="reference",
+    description="reference.bank_holidays: weekday bank holidays in England and Wales (holidays library)",
+)
+def bank_holidays_table(context: AssetExecutionContext, sinstats: SinstatsSettings) -> MaterializeResult:
+    settings = sinstats.settings()
+    frame = bank_holiday_frame(settings.as_at)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse)) as connection:
+        connection.execute("create schema if not exists reference")
+        connection.execute("create or replace table reference.bank_holidays as select * from frame")
+    context.log.info(f"{frame.height} bank holidays to {frame['calendar_end'][0]}")
+    return MaterializeResult(
+        metadata={"holidays": frame.height, "calendar_end": str(frame["calendar_end"][0])}
+    )
