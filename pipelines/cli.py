@@ -68,6 +68,37 @@ def run(
 
 
 @app.command()
+def release(
+    year: Annotated[int, typer.Argument(help="Reporting year, e.g. 2024 (April 2023 to March 2024).")],
+    cut_off: Annotated[str | None, typer.Option("--cut-off", help="Default: 30 June after the year.")] = None,
+    warehouse: WarehouseOption = None,
+    publish: PublishOption = None,
+) -> None:
+    """Build the release for a reporting year as at its cut-off, into PUBLISH/releases/YEAR/."""
+    from pipelines.release.build import ReleaseProblem, build_release, default_cut_off
+    from pipelines.settings import load_settings
+    from pipelines.transform.project import DbtFailed
+    from schemas.reference import rules
+
+    first = int(rules()["first_reporting_year"])
+    if year < first or year > dt.date.today().year + 1:
+        raise usage_error(f"YEAR must be a reporting year from {first}, not {year}.")
+    chosen = parse_date(cut_off, "--cut-off") or default_cut_off(year)
+    if chosen <= dt.date(year, 3, 31):
+        raise usage_error(f"the cut-off must be after the reporting year ends (31 March {year}).")
+    settings = load_settings(warehouse=warehouse, publish=publish)
+    try:
+        outcome = build_release(settings, year, chosen, progress=lambda line: out.print(line))
+    except ReleaseProblem as problem:
+        err.print(f"sinstats release: {problem}", markup=False)
+        raise typer.Exit(2 if "run `sinstats run` first" in str(problem) else 1) from None
+    except DbtFailed as failure:
+        err.print(f"sinstats release: the models failed to build: {failure}", markup=False)
+        raise typer.Exit(1) from None
+    out.print(outcome.summary(), markup=False)
+
+
+@app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="Extract files to check.")]) -> None:
     """Check extract files against the input contract without loading anything."""
     from pipelines.ingest.check import check_file

@@ -15,15 +15,24 @@
     end
 {%- endmacro %}
 
-{#- numerator / denominator x 100 to one decimal place, half away from zero; z when there are no cases. -#}
-{% macro percent_1dp(numerator, denominator) -%}
+{#- numerator / denominator x scale to one decimal place, half away from zero, in integers;
+    `when_zero` where the denominator is 0. -#}
+{% macro ratio_1dp(numerator, denominator, scale, when_zero) -%}
     case
-        when ({{ denominator }}) = 0 then 'z'
+        when ({{ denominator }}) = 0 then '{{ when_zero }}'
         else printf(
             '%.1f',
-            ((2000 * ({{ numerator }}) + ({{ denominator }})) // (2 * ({{ denominator }}))) / 10.0
+            (
+                (20 * {{ scale }} * ({{ numerator }})::hugeint + ({{ denominator }}))
+                // (2 * ({{ denominator }})::hugeint)
+            ) / 10.0
         )
     end
+{%- endmacro %}
+
+{#- A percentage to one decimal place; z when there are no cases. -#}
+{% macro percent_1dp(numerator, denominator) -%}
+    {{ ratio_1dp(numerator, denominator, 100, 'z') }}
 {%- endmacro %}
 
 {#- A number (median, rate) to one decimal place, half away from zero; z when missing. -#}

@@ -24,3 +24,8 @@
 {% macro as_at_reporting_year() -%}
     {{ reporting_year(as_at_date()) }}
 {%- endmacro %}
+
+{#- The last reporting year a file publishes: the release year, or the as-at date's year. -#}
+{% macro last_published_year() -%}
+    {%- if var('release_year') -%} {{ var('release_year') }} {%- else -%} {{ as_at_reporting_year() }} {%- endif -%}
+{%- endmacro %}

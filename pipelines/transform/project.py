@@ -44,3 +44,30 @@ def ensure_manifest() -> Path:
         cwd=DBT_PROJECT_DIR,
     )
     return manifest
+
+
+class DbtFailed(Exception):
+    """dbt did not finish; the message says which node failed and why."""
+
+
+def run_dbt(arguments: list[str], database: Path, target_path: Path) -> str:
+    """Run dbt on a given warehouse file with its own target folder; return its output."""
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [
+        str(dbt),
+        *arguments,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    env = {**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(database)}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=DBT_PROJECT_DIR)
+    if result.returncode != 0:
+        failures = [line.strip() for line in result.stdout.splitlines() if "Error" in line or "FAIL" in line]
+        raise DbtFailed("; ".join(failures[:5]) or result.stdout[-500:])
+    return result.stdout

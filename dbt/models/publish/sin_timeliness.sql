@@ -38,7 +38,7 @@ england as (
 years as (
 
     select unnest(generate_series(
-        {{ var('first_reporting_year') }}, {{ as_at_reporting_year() }}
+        {{ var('first_reporting_year') }}, {{ last_published_year() }}
     )) as time_period
 
 ),

@@ -1,0 +1,177 @@
+-- Every cell of sin_nature_characteristics before disclosure control: each reporting year,
+-- quarter (and Total), characteristic topic and item, and nature, with its count (0 where
+-- there is none). The Total topic keeps all three natures; the other topics publish serious
+-- harm and other combined. Topics and items come from the characteristic_topics var and the
+-- reference seeds.
+{%- set topics = var('characteristic_topics') %}
+with
+
+notifications as (
+
+    select * from {{ ref('fct_notifications') }}
+    where is_counted
+
+),
+
+natures as (
+
+    select * from {{ ref('nature_of_notification') }}
+    where series = 'serious_incident'
+
+),
+
+years as (
+
+    select unnest(generate_series(
+        {{ var('first_reporting_year') }}, {{ last_published_year() }}
+    )) as time_period
+
+),
+
+quarters as (
+
+    select
+        'Q' || quarter_number::varchar as quarter,
+        quarter_number as quarter_order
+    from (select unnest(generate_series(1, 4)) as quarter_number) as numbers
+    union all
+    select
+        'Total' as quarter,
+        0 as quarter_order
+
+),
+
+items as (
+
+    select
+        'Total' as breakdown_topic,
+        0 as topic_order,
+        'Total' as breakdown,
+        0 as item_order
+    {%- for topic in topics %}
+        union all
+        select
+            '{{ topic.topic }}' as breakdown_topic,
+            {{ loop.index }} as topic_order,
+            {{ topic.label }} as breakdown,
+            min({{ topic.order }}) as item_order
+        from {{ ref(topic.seed) }}
+        {%- if topic.where %}
+            where {{ topic.where }}
+        {%- endif %}
+        group by {{ topic.label }}
+    {%- endfor %}
+
+),
+
+nature_items as (
+
+    select
+        label as nature_of_notification,
+        publish_order as nature_order,
+        true as for_total_topic
+    from natures
+    union all
+    select distinct
+        characteristics_label as nature_of_notification,
+        characteristics_order as nature_order,
+        false as for_total_topic
+    from natures
+    union all
+    select
+        'Total' as nature_of_notification,
+        0 as nature_order,
+        for_total_topic
+    from (select unnest([true, false]) as for_total_topic) as topic_kinds
+
+),
+
+-- Each counted notification once per topic, under the item its characteristic falls in.
+memberships as (
+
+    select
+        notifications.notification_id,
+        notifications.reporting_year as time_period,
+        notifications.reporting_quarter as quarter,
+        notifications.nature,
+        'Total' as breakdown_topic,
+        'Total' as breakdown
+    from notifications
+    {%- for topic in topics %}
+        union all
+        select
+            notifications.notification_id,
+            notifications.reporting_year as time_period,
+            notifications.reporting_quarter as quarter,
+            notifications.nature,
+            '{{ topic.topic }}' as breakdown_topic,
+            lookup.{{ topic.label }} as breakdown
+        from notifications
+        inner join {{ ref(topic.seed) }} as lookup
+            on notifications.{{ topic.column }} = lookup.{{ topic.code }}
+        {%- if topic.where %}
+            and lookup.{{ topic.where }}
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+-- Each membership counts in its quarter and the year, and in its nature and the Total nature.
+counted as (
+
+    select
+        memberships.time_period,
+        period.quarter,
+        memberships.breakdown_topic,
+        memberships.breakdown,
+        nature.nature_of_notification,
+        count(*) as number_notifications
+    from memberships
+    inner join natures on memberships.nature = natures.code
+    cross join lateral (
+        select memberships.quarter as quarter
+        union all
+        select 'Total' as quarter
+    ) as period
+    cross join lateral (
+        select
+            case
+                when memberships.breakdown_topic = 'Total' then natures.label
+                else natures.characteristics_label
+            end as nature_of_notification
+        union all
+        select 'Total' as nature_of_notification
+    ) as nature
+    group by all
+
+),
+
+final as (
+
+    select
+        years.time_period,
+        quarters.quarter,
+        quarters.quarter_order,
+        items.breakdown_topic,
+        items.topic_order,
+        items.breakdown,
+        items.item_order,
+        nature_items.nature_of_notification,
+        nature_items.nature_order,
+        coalesce(counted.number_notifications, 0) as number_notifications
+    from years
+    cross join quarters
+    cross join items
+    inner join nature_items
+        on (items.breakdown_topic = 'Total') = nature_items.for_total_topic
+    left join counted
+        on
+            years.time_period = counted.time_period
+            and quarters.quarter = counted.quarter
+            and items.breakdown_topic = counted.breakdown_topic
+            and items.breakdown = counted.breakdown
+            and nature_items.nature_of_notification = counted.nature_of_notification
+
+)
+
+select * from final

@@ -1,0 +1,97 @@
+"""The sums each suppressed open-data file publishes (rules.md §4), and its suppressed columns.
+
+Pure functions, table in and table out, called by the dbt Python models of the publish layer
+and by the tests that attack the published files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import polars as pl
+
+from pipelines.publish.disclosure import Cells, Equation, suppress
+from schemas.reference import read_seed, rules
+
+TOTAL = "Total"
+QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+
+
+def combined_natures() -> dict[str, list[str]]:
+    """Each nature published under the characteristic topics, with the natures it combines."""
+    combined: dict[str, list[str]] = defaultdict(list)
+    for row in read_seed("nature_of_notification"):
+        if row["series"] == "serious_incident":
+            combined[row["characteristics_label"]].append(row["label"])
+    return dict(combined)
+
+
+def characteristics_equations(frame: pl.DataFrame) -> tuple[list[Equation], list[bool]]:
+    """The sums of sin_nature_characteristics, and which cells sin_total_notifications publishes.
+
+    1. the natures of a cell add to its Total nature;
+    2. the items of a topic add to the Total topic's figure for the same nature and quarter
+       (for "Serious harm and other", to the Total topic's Serious harm plus Other);
+    3. the quarters add to the year;
+    5. the year's Total-topic figures are public in sin_total_notifications.
+    """
+    index = {
+        (r["time_period"], r["quarter"], r["breakdown_topic"], r["breakdown"], r["nature_of_notification"]): i
+        for i, r in enumerate(frame.iter_rows(named=True))
+    }
+    combined = combined_natures()
+    equations: list[Equation] = []
+    groups: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
+    for (year, quarter, topic, item, nature), i in index.items():
+        groups[(year, quarter, topic, item)].append((nature, i))
+    for (year, quarter, topic, item), members in groups.items():
+        total = index[(year, quarter, topic, item, TOTAL)]
+        equation = {i: 1 for nature, i in members if nature != TOTAL}
+        equation[total] = -1
+        equations.append(equation)
+    # Sorted, never set order: the order sums are visited in decides ties, and must not vary.
+    topics = sorted({key[2] for key in index} - {TOTAL})
+    years = sorted({key[0] for key in index})
+    for year in years:
+        for quarter in (TOTAL, *QUARTERS):
+            for topic in topics:
+                items = sorted({key[3] for key in index if key[0] == year and key[2] == topic})
+                for nature, parts in [*combined.items(), (TOTAL, [TOTAL])]:
+                    equation = {index[(year, quarter, topic, item, nature)]: 1 for item in items}
+                    for part in parts:
+                        equation[index[(year, quarter, TOTAL, TOTAL, part)]] = -1
+                    equations.append(equation)
+    for (year, quarter, topic, item, nature), i in index.items():
+        if quarter == TOTAL:
+            equation = {index[(year, q, topic, item, nature)]: 1 for q in QUARTERS}
+            equation[i] = -1
+            equations.append(equation)
+    known = [key[1] == TOTAL and key[2] == TOTAL for key in index]
+    return equations, known
+
+
+def care_leaver_equations(frame: pl.DataFrame) -> tuple[list[Equation], list[bool]]:
+    """6. in sin_care_leaver_deaths, the age groups add to the Total."""
+    equations = []
+    by_year: dict[int, dict[str, int]] = defaultdict(dict)
+    for i, row in enumerate(frame.iter_rows(named=True)):
+        by_year[row["time_period"]][row["age_group"]] = i
+    for cells in by_year.values():
+        equation = {i: 1 for group, i in cells.items() if group != TOTAL}
+        equation[cells[TOTAL]] = -1
+        equations.append(equation)
+    return equations, [False] * frame.height
+
+
+def suppressed_counts(
+    frame: pl.DataFrame, count: str, equations: list[Equation], known: list[bool]
+) -> pl.DataFrame:
+    """The frame (in publication order) with `count` as published text: `c` where suppressed."""
+    cells = Cells(values=frame[count].to_list(), order=list(range(frame.height)), known=known)
+    hidden = suppress(cells, equations, int(rules()["primary_suppression_max"]))
+    return frame.with_columns(
+        pl.when(pl.Series(hidden, dtype=pl.Boolean))
+        .then(pl.lit("c"))
+        .otherwise(pl.col(count).cast(pl.String))
+        .alias(count)
+    )

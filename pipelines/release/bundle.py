@@ -1,0 +1,192 @@
+"""The release bundle beside the open-data files: manifest, methodology note, spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+
+from schemas.reference import read_seed, rules
+
+FIXED_CREATED = dt.datetime(2000, 1, 1)  # spreadsheets carry no build time, so rebuilds match
+MANIFEST = "manifest.csv"
+
+
+def write_manifest(folder: Path) -> Path:
+    """file, rows (data rows of a CSV; blank otherwise), sha256 of every file in the bundle."""
+    rows = []
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != MANIFEST):
+        data = path.read_bytes()
+        count = ""
+        if path.suffix == ".csv":
+            count = str(max(data.count(b"\n") - 1, 0))
+        rows.append({"file": path.name, "rows": count, "sha256": hashlib.sha256(data).hexdigest()})
+    target = folder / MANIFEST
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "rows", "sha256"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return target
+
+
+def methodology(year: int, cut_off: dt.date) -> str:
+    """A short note of what is counted and how it is published, from the rules' one home."""
+    settings = rules()
+    measures = "\n".join(
+        f"| {m['measure']} | {m['start_event']} | {m['end_event']} | {m['limit_value']} "
+        f"{m['limit_unit'].replace('_', ' ')} ({m['rule'].replace('_', ' ')}) | {m['applies_to'].replace('_', ' ')} |"
+        for m in read_seed("timeliness_measures")
+    )
+    return f"""# Serious incident notifications: methodology, reporting year {year}
+
+Built as at the cut-off date {cut_off.isoformat()}: from the versions of each notification and
+review saved in the notification system on or before the end of that day (London time), with
+timeliness measured as at that date.
+
+## What is counted
+
+- The unit is the notification (one incident), not the child; characteristics describe the
+  first child on the notification.
+- A notification counts in the reporting year in which it was notified (the notification
+  date): reporting year {year} runs from 1 April {year - 1} to 31 March {year}. Quarters: Q1
+  April to June, Q2 July to September, Q3 October to December, Q4 January to March.
+- The version that stands is the one with the highest version number (ties: the latest
+  update, then the latest export, then the latest row).
+- Withdrawn notifications (made in error) are not counted. A second notification of the same
+  incident is counted once, under the notification it duplicates. Deaths of care leavers are
+  a separate series, published from reporting year {settings["care_leaver_first_year"]}.
+- The series starts in reporting year {settings["first_reporting_year"]}.
+
+## Timeliness
+
+A working day is any day but a Saturday, a Sunday or a bank holiday in England and Wales. The
+working days elapsed from day A to day B are the working days after A up to and including B.
+Each measure is reported for the notifications of the year (a cohort): cases due are complete
+cases plus open cases past their deadline at the cut-off date.
+
+| measure | start | end | limit | applies to |
+|---|---|---|---|---|
+{measures}
+
+## Rounding, suppression and symbols
+
+- National and local authority counts are published unrounded; regional counts are rounded to
+  the nearest {settings["regional_rounding_base"]}, half away from zero. Percentages and rates
+  are computed from unrounded counts and given to 1 decimal place.
+- Counts from 1 to {settings["primary_suppression_max"]} in the characteristics and care
+  leaver files are suppressed (c), and further figures are suppressed wherever a suppressed
+  figure could otherwise be worked out from published totals, in this or another file.
+- In the timeliness file, the number and percentage on time and the median working days are
+  suppressed (c) where fewer than {settings["timeliness_min_due"]} cases are due.
+- Symbols: c confidential; k a non-zero count that rounds to 0; x not available; z not
+  applicable. 0 is a true zero.
+- Nothing below local authority level, and no record-level data, is published.
+
+## Revisions
+
+`revisions.csv` lists every figure for an earlier year that differs from the previous release,
+with both values.
+"""
+
+
+def _table(name: str, folder: Path) -> pl.DataFrame:
+    return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
+
+
+def write_spreadsheet(folder: Path, year: int, cut_off: dt.date) -> Path:
+    """An accessible workbook of the main tables: cover, contents, notes, one table per sheet."""
+    import gptables
+
+    symbols = (
+        "Symbols: c confidential, k a non-zero count that rounds to 0, x not available, z not applicable."
+    )
+    year_text = str(year)
+    totals = (
+        _table("sin_total_notifications", folder)
+        .pivot(on="nature_of_notification", index="time_period", values="number_notifications")
+        .rename({"time_period": "Reporting year"})
+    )
+    characteristics = (
+        _table("sin_nature_characteristics", folder)
+        .filter(pl.col("time_period") == year_text, pl.col("quarter") == "Total")
+        .pivot(
+            on="nature_of_notification", index=["breakdown_topic", "breakdown"], values="number_notifications"
+        )
+        .rename({"breakdown_topic": "Characteristic", "breakdown": "Group"})
+    )
+    areas = (
+        _table("sin_subnational", folder)
+        .filter(pl.col("time_period") == year_text)
+        .select(
+            pl.col("geographic_level").alias("Level"),
+            pl.coalesce(pl.col("la_name"), pl.col("region_name"), pl.col("country_name")).alias("Area"),
+            pl.col("number_notifications").alias("Notifications"),
+            pl.col("rate_per_10000_children").alias("Rate per 10,000 children"),
+        )
+    )
+    care_leavers = None
+    if (folder / "sin_care_leaver_deaths.csv").exists():
+        care_leavers = _table("sin_care_leaver_deaths", folder).select(
+            pl.col("time_period").alias("Reporting year"),
+            pl.col("age_group").alias("Age group"),
+            pl.col("number_notifications").alias("Deaths notified"),
+        )
+    timeliness = (
+        _table("sin_timeliness", folder)
+        .filter(pl.col("time_period") == year_text, pl.col("geographic_level") == "National")
+        .select(
+            pl.col("measure").alias("Measure"),
+            pl.col("number_due").alias("Due"),
+            pl.col("number_on_time").alias("On time"),
+            pl.col("percent_on_time").alias("Percentage on time"),
+            pl.col("median_working_days").alias("Median working days"),
+            pl.col("number_open_overdue").alias("Open and overdue"),
+        )
+    )
+    source = "Source: Child Safeguarding Practice Review Panel notifications (Department for Education)"
+    tables = [
+        ("Serious incident notifications by nature, England", totals),
+        (f"Notifications by characteristic of the child, England, {year}", characteristics),
+        (f"Notifications by region and local authority, {year}", areas),
+        (f"Timeliness of notifications and reviews, England, {year}", timeliness),
+    ]
+    if care_leavers is not None:
+        tables.append(("Care leaver deaths notified by age group, England", care_leavers))
+    sheets = {}
+    for number, (title, frame) in enumerate(tables, start=1):
+        label = f"Table_{number}"
+        sheets[label] = gptables.GPTable(
+            table=pd.DataFrame(frame.to_dict(as_series=False)),
+            table_name=f"{label.lower()}_data",
+            title=title,
+            subtitles=[f"Reporting year {year}, as at {cut_off.isoformat()}", symbols],
+            instructions="This worksheet contains one table. Some cells contain symbols explained in the notes.",
+            source=source,
+        )
+    cover = gptables.Cover(
+        title=f"Serious incident notifications, reporting year {year}",
+        intro=[
+            "Notifications to the Child Safeguarding Practice Review Panel of incidents in which a child "
+            "died or was seriously harmed and abuse or neglect was known or suspected.",
+            f"Figures as at {cut_off.isoformat()}.",
+        ],
+        about=["Counts are of notifications, not children. " + symbols],
+    )
+    notes = pd.DataFrame(
+        {
+            "Note number": ["[note 1]", "[note 2]"],
+            "Note text": [
+                "Regional counts are rounded to the nearest 10; national and local authority counts are not.",
+                "Small counts, and counts from which a small count could be worked out, are shown as c.",
+            ],
+        }
+    )
+    target = folder / f"serious_incident_notifications_{year}.xlsx"
+    workbook = gptables.produce_workbook(filename=str(target), sheets=sheets, cover=cover, notes_table=notes)
+    workbook.set_properties({"created": FIXED_CREATED})
+    workbook.close()
+    return target
