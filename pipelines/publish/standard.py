@@ -86,7 +86,8 @@ def check_metadata(columns: list[str], meta_header: list[str], meta: list[dict[s
         if kind == "Indicator":
             if row["filter_hint"] or row["filter_grouping_column"] or row.get("filter_default"):
                 problems.append(
-                    f"{name}: an indicator's filter_hint, filter_grouping_column and filter_default must be blank"
+                    f"{name}: an indicator's filter_hint, filter_grouping_column and filter_default "
+                    "must be blank"
                 )
             if row["indicator_unit"] not in UNITS:
                 problems.append(f"{name}: indicator_unit '{row['indicator_unit']}' is not allowed")
@@ -146,7 +147,8 @@ def check_data(columns: list[str], rows: list[dict[str, str]], meta: list[dict[s
             and (row["new_la_code"], row["la_name"], row["old_la_code"]) not in _las()
         ):
             problems.append(
-                f"{where}: LA {row['old_la_code']} {row['new_la_code']} {row['la_name']} is not in the reference list"
+                f"{where}: LA {row['old_la_code']} {row['new_la_code']} {row['la_name']} "
+                "is not in the reference list"
             )
         for name in indicators:
             value = row.get(name, "")

@@ -38,7 +38,8 @@ def methodology(year: int, cut_off: dt.date) -> str:
     settings = rules()
     measures = "\n".join(
         f"| {m['measure']} | {m['start_event']} | {m['end_event']} | {m['limit_value']} "
-        f"{m['limit_unit'].replace('_', ' ')} ({m['rule'].replace('_', ' ')}) | {m['applies_to'].replace('_', ' ')} |"
+        f"{m['limit_unit'].replace('_', ' ')} ({m['rule'].replace('_', ' ')}) | "
+        f"{m['applies_to'].replace('_', ' ')} |"
         for m in read_seed("timeliness_measures")
     )
     return f"""# Serious incident notifications: methodology, reporting year {year}
@@ -164,7 +165,7 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date) -> Path:
             table_name=f"{label.lower()}_data",
             title=title,
             subtitles=[f"Reporting year {year}, as at {cut_off.isoformat()}", symbols],
-            instructions="This worksheet contains one table. Some cells contain symbols explained in the notes.",
+            instructions="This worksheet contains one table. Some cells hold symbols explained in the notes.",
             source=source,
         )
     cover = gptables.Cover(
