@@ -21,7 +21,6 @@ homogeneous system) or when the bounds pin it to a single whole number (linear p
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,19 +37,30 @@ class Cells:
     known: Sequence[bool]  # public elsewhere, so never worth suppressing
 
 
-def _apply_rule(cells: Cells, equations: Sequence[Equation], suppressed: list[bool]) -> None:
-    """Secondary suppression as rules.md §4 words it, in place, until nothing changes."""
-    changed = True
-    while changed:
-        changed = False
-        for equation in equations:
-            hidden = [i for i in equation if suppressed[i] and not cells.known[i]]
-            if len(hidden) != 1:
-                continue
-            pick = _cheapest(cells, equation, suppressed)
-            if pick is not None:
-                suppressed[pick] = True
-                changed = True
+def _apply_rule(
+    cells: Cells, equations: Sequence[Equation], containing: dict[int, list[int]], suppressed: list[bool]
+) -> None:
+    """Secondary suppression as rules.md §4 words it, in place, until nothing changes.
+
+    A worklist of sums to look at again: a sum needs another look only when one of its cells
+    has just been suppressed.
+    """
+    pending = list(range(len(equations)))
+    queued = set(pending)
+    while pending:
+        number = pending.pop()
+        queued.discard(number)
+        equation = equations[number]
+        if sum(1 for i in equation if suppressed[i] and not cells.known[i]) != 1:
+            continue
+        pick = _cheapest(cells, equation, suppressed)
+        if pick is None:
+            continue
+        suppressed[pick] = True
+        for other in containing.get(pick, []):
+            if other not in queued:
+                queued.add(other)
+                pending.append(other)
 
 
 def _cheapest(cells: Cells, equation: Equation, suppressed: list[bool]) -> int | None:
@@ -68,7 +78,7 @@ def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> l
         for cell in equation:
             containing.setdefault(cell, []).append(number)
     while True:
-        _apply_rule(cells, equations, suppressed)
+        _apply_rule(cells, equations, containing, suppressed)
         pinned = disclosed(cells.values, suppressed, cells.known, equations)
         if not pinned:
             return suppressed
@@ -132,30 +142,63 @@ def disclosed(
                     a[row, position[cell]] += coefficient
                 else:
                     b[row] -= coefficient * values[cell]
-        # A cell no solution of A x = 0 can move is fixed by the sums alone.
-        _, singular, vt = np.linalg.svd(a) if len(sums) else (None, np.array([]), np.eye(len(cells)))
-        rank = int((singular > 1e-9).sum())
-        null_space = vt[rank:].T
-        movable = np.abs(null_space).sum(axis=1) > 1e-9 if null_space.size else np.zeros(len(cells), bool)
+        # Cells every solution holds at zero are pinned by the bounds; with every true value above
+        # zero the true values are an interior point, and none can be (skipped unless exhaustive).
         has_zero = exhaustive or any(values[cell] == 0 for cell in cells)
-        for cell, k in position.items():
-            if not movable[k]:
-                pinned.append(cell)
-            elif has_zero and _bounds_pin(a, b, k):
-                # With every cell above zero the true values are an interior point, so a cell
-                # the sums let move can move both ways; only zeros can pin a cell by bounds.
-                pinned.append(cell)
+        forced = _forced_zero(a, b) if has_zero else set()
+        pinned += [cells[k] for k in sorted(forced)]
+        # Among the rest, some solution has them all above zero, so a cell moves both ways
+        # unless no solution of A x = 0 moves it: then the sums alone fix it.
+        rest = [k for k in range(len(cells)) if k not in forced]
+        if not rest:
+            continue
+        sub = a[:, rest]
+        if sub.shape[0]:
+            _, singular, vt = np.linalg.svd(sub)
+            rank = int((singular > 1e-9).sum())
+            null_space = vt[rank:].T
+        else:
+            null_space = np.eye(len(rest))
+        movable = np.abs(null_space).sum(axis=1) > 1e-9 if null_space.size else np.zeros(len(rest), bool)
+        pinned += [cells[k] for k, free in zip(rest, movable, strict=True) if not free]
     return sorted(pinned)
 
 
-def _bounds_pin(a: np.ndarray, b: np.ndarray, k: int) -> bool:
-    objective = np.zeros(a.shape[1])
-    objective[k] = 1
-    bounds = [(0, None)] * a.shape[1]
-    low = linprog(objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-    high = linprog(-objective, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-    if low.status != 0:
+def _forced_zero(a: np.ndarray, b: np.ndarray, step: float = 1e-4) -> set[int]:
+    """The cells that are zero in every solution of A x = b, x >= 0.
+
+    One linear program lifts every cell it can to at least `step` at once; a cell it leaves
+    below that is checked on its own (can it be positive at all?).
+    """
+    n = a.shape[1]
+    # variables: x (n), s (n); maximise sum(s) with s <= x, 0 <= s <= step
+    objective = np.concatenate([np.zeros(n), -np.ones(n)])
+    a_eq = np.hstack([a, np.zeros_like(a)]) if a.shape[0] else None
+    a_ub = np.hstack([-np.eye(n), np.eye(n)])
+    bounds = [(0, None)] * n + [(0, step)] * n
+    lifted = linprog(
+        objective,
+        A_ub=a_ub,
+        b_ub=np.zeros(n),
+        A_eq=a_eq,
+        b_eq=b if a.shape[0] else None,
+        bounds=bounds,
+        method="highs",
+    )
+    if lifted.status != 0:
         raise ValueError("the published sums are inconsistent")
-    if high.status != 0:
-        return False
-    return math.ceil(low.fun - 1e-6) >= math.floor(-high.fun + 1e-6)
+    doubtful = [k for k in range(n) if lifted.x[n + k] < step / 2]
+    forced = set()
+    for k in doubtful:
+        objective = np.zeros(n)
+        objective[k] = -1
+        high = linprog(
+            objective,
+            A_eq=a if a.shape[0] else None,
+            b_eq=b if a.shape[0] else None,
+            bounds=[(0, None)] * n,
+            method="highs",
+        )
+        if high.status == 0 and -high.fun < 1 - 1e-6:
+            forced.add(k)
+    return forced

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -14,25 +13,16 @@ import pytest
 from pipelines.generate.synthetic import GenerateOptions, generate
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_LANDING, load_settings
+from tests.e2e.conftest import AS_AT
 from tests.e2e.independent import count_notifications
 
 pytestmark = pytest.mark.e2e
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-AS_AT = dt.date(2026, 10, 1)
 
 
 def published(path: Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    """`sinstats run` on the committed sample, as `make run` does."""
-    root = tmp_path_factory.mktemp("sample_run")
-    settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish", AS_AT)
-    outcome = run_pipeline(settings, progress=lambda _line: None)
-    return settings, outcome
 
 
 def test_the_run_succeeds_and_says_what_it_did(sample_run):

@@ -1,0 +1,90 @@
+"""Every file the project publishes keeps the EES standard and discloses no suppressed figure."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.publish.assets import OPEN_DATA_FILES
+from pipelines.publish.standard import check_files
+from tests.e2e.published import attack, rows
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("name", OPEN_DATA_FILES)
+def test_each_current_file_keeps_the_ees_standard(sample_run, name):
+    settings, _ = sample_run
+    assert check_files(settings.current / f"{name}.csv", settings.current / f"{name}.meta.csv") == []
+
+
+def test_no_suppressed_figure_can_be_worked_out_from_the_published_files(sample_run):
+    settings, _ = sample_run
+    found = attack(settings.current)
+    assert found == {"sin_nature_characteristics": [], "sin_care_leaver_deaths": []}
+
+
+def test_primary_suppression_leaves_no_1_or_2_in_the_suppressed_files(sample_run):
+    settings, _ = sample_run
+    for name in ("sin_nature_characteristics", "sin_care_leaver_deaths"):
+        values = {row["number_notifications"] for row in rows(settings.current / f"{name}.csv")}
+        assert not values & {"1", "2"}, name
+        assert "c" in values
+
+
+def test_characteristic_topics_publish_serious_harm_and_other_combined(sample_run):
+    settings, _ = sample_run
+    published = rows(settings.current / "sin_nature_characteristics.csv")
+    total_topic = {r["nature_of_notification"] for r in published if r["breakdown_topic"] == "Total"}
+    sex_topic = {r["nature_of_notification"] for r in published if r["breakdown_topic"] == "Sex"}
+    assert total_topic == {"Total", "Child death", "Serious harm", "Other"}
+    assert sex_topic == {"Total", "Child death", "Serious harm and other"}
+    quarters = {r["quarter"] for r in published}
+    assert quarters == {"Total", "Q1", "Q2", "Q3", "Q4"}
+
+
+def test_the_total_topic_agrees_with_the_national_totals_where_published(sample_run):
+    settings, _ = sample_run
+    totals = {
+        (r["time_period"], r["nature_of_notification"]): r["number_notifications"]
+        for r in rows(settings.current / "sin_total_notifications.csv")
+    }
+    for row in rows(settings.current / "sin_nature_characteristics.csv"):
+        if (
+            row["breakdown_topic"] == "Total"
+            and row["quarter"] == "Total"
+            and row["number_notifications"] != "c"
+        ):
+            assert row["number_notifications"] == totals[(row["time_period"], row["nature_of_notification"])]
+
+
+def test_subnational_rows_follow_the_las_of_each_year(sample_run):
+    settings, _ = sample_run
+    published = rows(settings.current / "sin_subnational.csv")
+    la_2026 = {
+        r["old_la_code"]: r
+        for r in published
+        if r["time_period"] == "2026" and r["geographic_level"] == "Local authority"
+    }
+    la_2021 = {
+        r["old_la_code"]
+        for r in published
+        if r["time_period"] == "2021" and r["geographic_level"] == "Local authority"
+    }
+    la_2022 = {
+        r["old_la_code"]
+        for r in published
+        if r["time_period"] == "2022" and r["geographic_level"] == "Local authority"
+    }
+    # Barnsley and Sheffield were recoded in May 2025: one row each in 2026, under the new codes
+    assert la_2026["370"]["new_la_code"] == "E08000038"
+    assert la_2026["373"]["new_la_code"] == "E08000039"
+    # Northamptonshire (928) ended 31 March 2021: in 2021, not in 2022, when 940 and 941 begin
+    assert "928" in la_2021 and "928" not in la_2022
+    assert {"940", "941"} <= la_2022 and not {"940", "941"} & la_2021
+    national = [r for r in published if r["time_period"] == "2026" and r["geographic_level"] == "National"][0]
+    assert int(national["number_notifications"]) == sum(
+        int(r["number_notifications"]) for r in la_2026.values()
+    )
+    for region in (r for r in published if r["geographic_level"] == "Regional"):
+        value = region["number_notifications"]
+        assert value == "k" or int(value) % 10 == 0

@@ -1,0 +1,244 @@
+"""`sinstats release YEAR`: the bundle, its reproducibility after later extracts, and revisions."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from pipelines.publish.standard import check_files
+from pipelines.runner import run_pipeline
+from pipelines.settings import SAMPLE_LANDING, load_settings
+from tests.conftest import write_csv
+from tests.e2e.conftest import AS_AT
+from tests.e2e.published import attack, rows
+
+pytestmark = pytest.mark.e2e
+SINSTATS = str(Path(sys.executable).with_name("sinstats"))
+DATA_FILES = ("sin_nature_characteristics", "sin_subnational", "sin_total_notifications", "sin_timeliness")
+
+
+def release(year: int, settings, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            SINSTATS,
+            "release",
+            str(year),
+            "--warehouse",
+            str(settings.warehouse),
+            "--publish",
+            str(settings.publish),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def workspace(sample_run, tmp_path_factory):
+    """A copy of the sample run's warehouse and landing folder, free to change."""
+    settings, _ = sample_run
+    root = tmp_path_factory.mktemp("release")
+    shutil.copytree(settings.warehouse.parent, root / "warehouse")
+    shutil.copytree(SAMPLE_LANDING, root / "landing")
+    return load_settings(root / "landing", root / "warehouse" / "sin.duckdb", root / "publish", AS_AT)
+
+
+@pytest.fixture(scope="module")
+def first_build(workspace):
+    result = release(2024, workspace)
+    assert result.returncode == 0, result.stderr
+    folder = workspace.publish / "releases" / "2024"
+    return folder, {name: (folder / f"{name}.csv").read_bytes() for name in DATA_FILES}, result.stdout
+
+
+def test_the_bundle_holds_every_file(first_build):
+    folder, _, stdout = first_build
+    names = {p.name for p in folder.iterdir()}
+    for name in DATA_FILES:
+        assert {f"{name}.csv", f"{name}.meta.csv"} <= names
+    assert {
+        "manifest.csv",
+        "methodology.md",
+        "revisions.csv",
+        "serious_incident_notifications_2024.xlsx",
+    } <= names
+    # care leaver deaths were first collected in 2025: not in the 2024 release
+    assert "sin_care_leaver_deaths.csv" not in names
+    assert "Release written to" in stdout
+
+
+def test_every_release_file_keeps_the_standard_and_discloses_nothing(first_build):
+    folder, _, _ = first_build
+    for name in DATA_FILES:
+        assert check_files(folder / f"{name}.csv", folder / f"{name}.meta.csv") == []
+    assert attack(folder) == {"sin_nature_characteristics": []}
+
+
+def test_the_series_runs_from_2019_to_the_release_year(first_build):
+    folder, _, _ = first_build
+    years = {r["time_period"] for r in rows(folder / "sin_total_notifications.csv")}
+    assert years == {str(y) for y in range(2019, 2025)}
+
+
+def test_the_manifest_names_rows_and_checksums(first_build):
+    folder, _, _ = first_build
+    manifest = {r["file"]: r for r in rows(folder / "manifest.csv")}
+    assert set(manifest) == {p.name for p in folder.iterdir()} - {"manifest.csv"}
+    for name, entry in manifest.items():
+        data = (folder / name).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        if name.endswith(".csv"):
+            assert int(entry["rows"]) == len(rows(folder / name))
+
+
+def test_the_spreadsheet_has_cover_contents_notes_and_tables(first_build):
+    folder, _, _ = first_build
+    workbook = openpyxl.load_workbook(folder / "serious_incident_notifications_2024.xlsx")
+    assert workbook.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+    assert [n for n in workbook.sheetnames if n.startswith("Table_")] == [
+        "Table_1",
+        "Table_2",
+        "Table_3",
+        "Table_4",
+    ]
+    assert all(sheet.tables for sheet in workbook.worksheets if sheet.title.startswith("Table_"))
+
+
+def test_the_methodology_reads_its_thresholds_from_the_rules(first_build):
+    text = (first_build[0] / "methodology.md").read_text()
+    assert "as at the cut-off date 2024-06-30" in text
+    assert "rounded to\n  the nearest 10" in text
+    assert "Notification within 5 working days" in text
+
+
+def _later_version(warehouse: Path, stamp: str, change: dict[str, str]) -> dict[str, str]:
+    """A new version of a counted 2024 serious-harm notification, as a later export would hold it."""
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        connection.execute(
+            """
+            select n.* exclude (_file_name, _file_sha256, _file_date, _row_number, _loaded_at, _run_id)
+            from raw.notifications n
+            join marts.fct_notifications f using (notification_id)
+            where f.is_counted and f.reporting_year = 2024 and f.nature = 'serious_harm'
+              and n.record_version = f.record_version
+            order by notification_id limit 1
+            """
+        )
+        names = [d[0] for d in connection.description]
+        row = dict(zip(names, connection.fetchone(), strict=True))
+    text = {k: "" if v is None else str(v) for k, v in row.items()}
+    text["record_version"] = str(row["record_version"] + 1)
+    text["record_updated_at"] = stamp
+    return {**text, **change}
+
+
+def test_a_later_extract_stamped_after_the_cut_off_leaves_the_release_byte_identical(workspace, first_build):
+    folder, before, _ = first_build
+    amended = _later_version(workspace.analysts_copy, "2026-05-01T10:00:00", {"nature": "child_death"})
+    write_csv(workspace.landing / "notifications_20260601.csv", [amended])
+    outcome = run_pipeline(workspace, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    assert [f["status"] for f in outcome.report["files"] if f["status"] != "already_seen"] == ["loaded"]
+    result = release(2024, workspace)
+    assert result.returncode == 0, result.stderr
+    assert "unchanged since this release was last built" in result.stdout
+    for name in DATA_FILES:
+        assert (folder / f"{name}.csv").read_bytes() == before[name], name
+
+
+def test_a_version_stamped_before_the_cut_off_but_delivered_after_moves_figures_and_says_so(
+    workspace, first_build
+):
+    folder, before, _ = first_build
+    late = _later_version(workspace.analysts_copy, "2024-06-01T10:00:00", {"record_status": "withdrawn"})
+    late["record_version"] = str(int(late["record_version"]) + 5)
+    write_csv(workspace.landing / "notifications_20260701.csv", [late])
+    assert run_pipeline(workspace, progress=lambda _line: None).success
+    result = release(2024, workspace)
+    assert result.returncode == 0, result.stderr
+    assert "figures moved since this release was last built" in result.stdout
+    assert (
+        "sin_total_notifications 2024 National E92000001 nature_of_notification=Total number_notifications"
+        in result.stdout
+    )
+    assert (folder / "sin_total_notifications.csv").read_bytes() != before["sin_total_notifications"]
+    superseded = list((workspace.publish / "releases" / ".superseded").iterdir())
+    assert (
+        superseded
+        and (superseded[0] / "sin_total_notifications.csv").read_bytes() == before["sin_total_notifications"]
+    )
+
+
+def test_the_next_release_lists_revisions_against_this_one(workspace, first_build):
+    result = release(2025, workspace)
+    assert result.returncode == 0, result.stderr
+    folder = workspace.publish / "releases" / "2025"
+    revisions = rows(folder / "revisions.csv")
+    assert "sin_care_leaver_deaths.csv" in {p.name for p in folder.iterdir()}
+    assert list(revisions[0]) == [
+        "file",
+        "time_period",
+        "geographic_level",
+        "area_code",
+        "filters",
+        "indicator",
+        "previous_value",
+        "this_value",
+    ]
+    assert all(int(r["time_period"]) <= 2024 for r in revisions)
+    previous = {
+        (r["time_period"], r["nature_of_notification"]): r["number_notifications"]
+        for r in rows(first_build[0] / "sin_total_notifications.csv")
+    }
+    current = {
+        (r["time_period"], r["nature_of_notification"]): r["number_notifications"]
+        for r in rows(folder / "sin_total_notifications.csv")
+    }
+    changed = {
+        (r["time_period"], r["filters"].removeprefix("nature_of_notification="))
+        for r in revisions
+        if r["file"] == "sin_total_notifications"
+    }
+    assert changed == {key for key in previous if previous[key] != current[key]}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["2017"], "YEAR must be a reporting year from 2019"),
+        (["2024", "--cut-off", "2024-03-31"], "after the reporting year ends"),
+    ],
+)
+def test_release_usage_mistakes(workspace, args, message):
+    result = subprocess.run(
+        [SINSTATS, "release", *args, "--warehouse", str(workspace.warehouse)], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_release_without_an_analysts_copy_says_to_run_first(tmp_path):
+    result = subprocess.run(
+        [
+            SINSTATS,
+            "release",
+            "2024",
+            "--warehouse",
+            str(tmp_path / "sin.duckdb"),
+            "--publish",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "run `sinstats run` first" in result.stderr

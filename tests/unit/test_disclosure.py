@@ -1,0 +1,136 @@
+"""Disclosure control on tables small enough to check by hand (rules.md §4)."""
+
+from __future__ import annotations
+
+from pipelines.publish.disclosure import Cells, disclosed, suppress
+
+
+def cells(values, known=None):
+    return Cells(values=values, order=list(range(len(values))), known=known or [False] * len(values))
+
+
+def total_of(parts: list[int], total: int) -> dict[int, int]:
+    equation = {i: 1 for i in parts}
+    equation[total] = -1
+    return equation
+
+
+def test_one_and_two_are_suppressed_and_three_is_not():
+    assert suppress(cells([1, 2, 3, 0]), [], 2) == [True, True, False, False]
+
+
+def test_a_lone_suppressed_part_takes_the_smallest_non_zero_part_with_it():
+    # parts 2, 0, 7, 5 add to 14: the 2 is suppressed, so the smallest non-zero other part (5) goes too
+    hidden = suppress(cells([2, 0, 7, 5, 14]), [total_of([0, 1, 2, 3], 4)], 2)
+    assert hidden == [True, False, False, True, False]
+
+
+def test_ties_go_to_the_first_in_publication_order():
+    hidden = suppress(cells([1, 6, 6, 13]), [total_of([0, 1, 2], 3)], 2)
+    assert hidden == [True, True, False, False]
+
+
+def test_a_suppressed_total_is_protected_too():
+    # the total 2 is c; its parts 2 and 0 would give it away, so the 2 goes (and then nothing else)
+    hidden = suppress(cells([2, 0, 2]), [total_of([0, 1], 2)], 2)
+    assert hidden[2] and hidden[0]
+
+
+def test_when_only_zeros_are_left_a_zero_is_suppressed():
+    # 2 = 2 + 0 + 0 with the total public elsewhere (and c here, being 2): suppressing the part 2
+    # alone would give it away, so the first zero goes too
+    hidden = suppress(cells([2, 0, 0, 2], known=[False, False, False, True]), [total_of([0, 1, 2], 3)], 2)
+    assert hidden == [True, True, False, True]
+
+
+def test_known_cells_are_never_suppressed_by_the_secondary_rule():
+    hidden = suppress(cells([1, 9, 10], known=[False, False, True]), [total_of([0, 1], 2)], 2)
+    assert hidden == [True, True, False]
+
+
+def test_the_attack_works_out_a_cell_from_two_sums_together():
+    # a 2x2 table with row and column totals; suppressing one row's two cells hides nothing,
+    # because the column totals give each cell back.
+    #   a b | 5        a=1 b=4 (row 1), c=3 d=2 (row 2); columns 4 and 6
+    #   c d | 5
+    values = [1, 4, 3, 2, 5, 5, 4, 6]
+    equations = [total_of([0, 1], 4), total_of([2, 3], 5), total_of([0, 2], 6), total_of([1, 3], 7)]
+    assert disclosed(
+        values, [True, True, False, False, False, False, False, False], [False] * 8, equations
+    ) == [0, 1]
+    # suppress the whole 2x2 block and no cell can be worked out
+    assert (
+        disclosed(values, [True, True, True, True, False, False, False, False], [False] * 8, equations) == []
+    )
+
+
+def test_bounds_pin_a_cell_when_a_suppressed_sum_is_zero():
+    # x + y = 0 with both suppressed: both must be 0
+    values = [0, 0, 0, 5, 5]
+    equations = [total_of([0, 1], 2), total_of([2, 3], 4)]
+    assert disclosed(values, [True, True, False, False, False], [False] * 5, equations, exhaustive=True) == [
+        0,
+        1,
+    ]
+
+
+def test_suppress_keeps_going_until_the_attack_finds_nothing():
+    values = [1, 4, 3, 2, 5, 5, 4, 6]
+    equations = [total_of([0, 1], 4), total_of([2, 3], 5), total_of([0, 2], 6), total_of([1, 3], 7)]
+    hidden = suppress(cells(values), equations, 2)
+    assert disclosed(values, hidden, [False] * 8, equations, exhaustive=True) == []
+    assert sum(hidden) >= 4
+
+
+def _reference_disclosed(values, suppressed, equations):
+    """The slow, plain attack: for every suppressed cell, its least and greatest possible value."""
+    import math
+
+    import numpy as np
+    from scipy.optimize import linprog
+
+    unknown = [i for i, s in enumerate(suppressed) if s]
+    position = {cell: k for k, cell in enumerate(unknown)}
+    rows, rhs = [], []
+    for equation in equations:
+        row = np.zeros(len(unknown))
+        constant = 0
+        for cell, coefficient in equation.items():
+            if cell in position:
+                row[position[cell]] += coefficient
+            else:
+                constant += coefficient * values[cell]
+        if row.any():
+            rows.append(row)
+            rhs.append(-constant)
+    pinned = []
+    for cell, k in position.items():
+        objective = np.zeros(len(unknown))
+        objective[k] = 1
+        kwargs = {"A_eq": np.array(rows), "b_eq": np.array(rhs)} if rows else {}
+        low = linprog(objective, bounds=[(0, None)] * len(unknown), method="highs", **kwargs)
+        high = linprog(-objective, bounds=[(0, None)] * len(unknown), method="highs", **kwargs)
+        if high.status == 0 and math.ceil(low.fun - 1e-6) >= math.floor(-high.fun + 1e-6):
+            pinned.append(cell)
+    return sorted(pinned)
+
+
+def test_the_fast_attack_agrees_with_the_plain_one_on_random_tables():
+    import random
+
+    generator = random.Random(1)
+    for _ in range(60):
+        rows, columns = generator.randint(2, 4), generator.randint(2, 4)
+        inner = [[generator.choice([0, 0, 1, 2, 3, 5, 8]) for _ in range(columns)] for _ in range(rows)]
+        values = [v for row in inner for v in row]
+        row_totals = [sum(row) for row in inner]
+        column_totals = [sum(row[c] for row in inner) for c in range(columns)]
+        values += row_totals + column_totals
+        equations = []
+        for r in range(rows):
+            equations.append({**{r * columns + c: 1 for c in range(columns)}, rows * columns + r: -1})
+        for c in range(columns):
+            equations.append({**{r * columns + c: 1 for r in range(rows)}, rows * columns + rows + c: -1})
+        suppressed = [generator.random() < 0.4 for _ in values]
+        expected = _reference_disclosed(values, suppressed, equations)
+        assert disclosed(values, suppressed, [False] * len(values), equations, exhaustive=True) == expected
