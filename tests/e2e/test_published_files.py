@@ -81,7 +81,7 @@ def test_subnational_rows_follow_the_las_of_each_year(sample_run):
     # Northamptonshire (928) ended 31 March 2021: in 2021, not in 2022, when 940 and 941 begin
     assert "928" in la_2021 and "928" not in la_2022
     assert {"940", "941"} <= la_2022 and not {"940", "941"} & la_2021
-    national = [r for r in published if r["time_period"] == "2026" and r["geographic_level"] == "National"][0]
+    national = next(r for r in published if r["time_period"] == "2026" and r["geographic_level"] == "National")
     assert int(national["number_notifications"]) == sum(
         int(r["number_notifications"]) for r in la_2026.values()
     )
