@@ -128,9 +128,7 @@ def generate(
     """Write synthetic notifications_, reviews_ and la_context_ extracts."""
     match = re.fullmatch(r"(\d{4})-(\d{4})", years)
     if not match or int(match.group(1)) > int(match.group(2)) or int(match.group(1)) < 2019:
-        raise usage_error(
-            f"--years must be FIRST-LAST with FIRST at least 2019, as 2019-2026, not '{years}'."
-        )
+        raise usage_error(f"--years must be FIRST-LAST with FIRST at least 2019, as 2019-2026, not '{years}'.")
     if scale <= 0:
         raise usage_error("--scale must be more than 0.")
     if not 0 <= bad_rows < 1:
@@ -153,9 +151,7 @@ def sql(
 
     settings = load_settings(warehouse=warehouse)
     if not settings.analysts_copy.exists():
-        raise usage_error(
-            f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first."
-        )
+        raise usage_error(f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first.")
     import duckdb
 
     connection = duckdb.connect(str(settings.analysts_copy), read_only=True)

@@ -8,16 +8,27 @@ from pathlib import Path
 from dagster import Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
+from pipelines.dashboards.assets import data_quality_dashboard, release_dashboard, timeliness_dashboard
 from pipelines.ingest.assets import landing_extracts, rows_add_up
 from pipelines.publish.assets import open_data_files
 from pipelines.reference.assets import bank_holidays_table
 from pipelines.resources import SinstatsSettings
-from pipelines.serve.assets import analysts_copy
+from pipelines.serve.assets import analysts_copy, publication
 from pipelines.settings import Settings, load_settings
 from pipelines.transform.assets import sinstats_dbt
 from pipelines.transform.project import DBT_PROJECT
 
-ASSETS = [landing_extracts, bank_holidays_table, sinstats_dbt, open_data_files, analysts_copy]
+ASSETS = [
+    landing_extracts,
+    bank_holidays_table,
+    sinstats_dbt,
+    open_data_files,
+    release_dashboard,
+    timeliness_dashboard,
+    data_quality_dashboard,
+    publication,
+    analysts_copy,
+]
 CHECKS = [rows_add_up]
 
 run_everything = define_asset_job(
@@ -37,9 +48,7 @@ def build_definitions(settings: Settings | None = None, loggers: dict | None = N
         executor=in_process_executor,
         resources={
             "sinstats": SinstatsSettings.from_settings(settings),
-            "dbt": DbtCliResource(
-                project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt"))
-            ),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt"))),
         },
     )
 

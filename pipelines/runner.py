@@ -39,8 +39,7 @@ class RunOutcome:
         lines += [f"  left alone (unknown name): {name}" for name in self.report.get("ignored", [])]
         rows = {key: sum(f[key] for f in loaded) for key in ("rows_read", "rows_loaded", "rows_quarantined")}
         lines.append(
-            f"  rows read: {rows['rows_read']}, loaded: {rows['rows_loaded']}, "
-            f"quarantined: {rows['rows_quarantined']}"
+            f"  rows read: {rows['rows_read']}, loaded: {rows['rows_loaded']}, quarantined: {rows['rows_quarantined']}"
         )
         if self.counted is not None:
             lines.append(f"  notifications counted (all years): {self.counted}")
@@ -135,9 +134,7 @@ def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
             materialization = event.event_specific_data.materialization
             if materialization.asset_key.to_user_string() == "raw/loaded_files":
                 report = materialization.metadata["report"].value
-    outcome = RunOutcome(
-        success=result.success and not failures, settings=settings, report=report, failures=failures
-    )
+    outcome = RunOutcome(success=result.success and not failures, settings=settings, report=report, failures=failures)
     if settings.warehouse.exists():
         try:
             with duckdb.connect(str(settings.warehouse), read_only=True) as connection:

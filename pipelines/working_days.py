@@ -42,8 +42,4 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days d with start < d <= end."""
-    return int(
-        np.busday_count(
-            np.datetime64(start, "D") + 1, np.datetime64(end, "D") + 1, busdaycal=busday_calendar()
-        )
-    )
+    return int(np.busday_count(np.datetime64(start, "D") + 1, np.datetime64(end, "D") + 1, busdaycal=busday_calendar()))

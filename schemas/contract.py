@@ -100,9 +100,7 @@ def parse_datetime(expr: pl.Expr) -> pl.Expr:
     # Seconds are optional in ISO 8601; give every value seconds so one format reads them all.
     text = text.str.replace(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})([+-]|$)", "${1}:00${2}")
     has_offset = text.str.contains(r"[+-]\d{2}:?\d{2}$")
-    with_offset = text.str.to_datetime(
-        "%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC"
-    )
+    with_offset = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC")
     local = (
         text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
         .dt.replace_time_zone(LONDON, ambiguous="earliest", non_existent="null")
@@ -194,9 +192,7 @@ class Contract:
     def rule_text(self, rule_id: str, column: str) -> str:
         if rule_id == REQUIRED_RULE[0]:
             return REQUIRED_RULE[1]
-        return next(
-            rule.description for rule in self.all_rules() if rule.id == rule_id and rule.column == column
-        )
+        return next(rule.description for rule in self.all_rules() if rule.id == rule_id and rule.column == column)
 
     def schema(self, context: FileContext) -> pa.DataFrameSchema:
         """The pandera schema for one file: one Check per rule, on the column it names."""

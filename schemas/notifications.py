@@ -113,8 +113,7 @@ RULES = (
         "abuse_neglect",
         "may be not_suspected only for a child death or a care leaver death",
         lambda _c: (
-            (typed("abuse_neglect") != "not_suspected")
-            | typed("nature").is_in(["child_death", "care_leaver_death"])
+            (typed("abuse_neglect") != "not_suspected") | typed("nature").is_in(["child_death", "care_leaver_death"])
         ),
     ),
     Rule(

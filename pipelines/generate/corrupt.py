@@ -103,7 +103,5 @@ def roughen(rng: np.random.Generator, text: pl.DataFrame, date_columns: list[str
             uk_text = pl.col(column).str.replace(r"^(\d{4})-(\d{2})-(\d{2})$", "$3/$2/$1")
             changes.append(pl.when(uk).then(uk_text).otherwise(pl.col(column)).alias(column))
     if "la_code" in text.columns:
-        changes.append(
-            pl.when(excel).then(pl.col("la_code") + ".0").otherwise(pl.col("la_code")).alias("la_code")
-        )
+        changes.append(pl.when(excel).then(pl.col("la_code") + ".0").otherwise(pl.col("la_code")).alias("la_code"))
     return text.with_columns(changes) if changes else text

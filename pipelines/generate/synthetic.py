@@ -168,9 +168,7 @@ def _la_sizes(rng: np.random.Generator) -> dict[str, float]:
 def _assign_las(rng, days: np.ndarray, sizes: dict[str, float]) -> np.ndarray:
     """An LA live on each day, in proportion to its size (boundary changes respected)."""
     periods = local_authority_periods()
-    starts = sorted(
-        {np.datetime64(p.start) for p in periods} | {np.datetime64(p.end) + 1 for p in periods if p.end}
-    )
+    starts = sorted({np.datetime64(p.start) for p in periods} | {np.datetime64(p.end) + 1 for p in periods if p.end})
     result = np.empty(days.shape, dtype=object)
     edges = [*starts, np.datetime64("2100-01-01")]
     for low, high in itertools.pairwise(edges):
@@ -179,9 +177,7 @@ def _assign_las(rng, days: np.ndarray, sizes: dict[str, float]) -> np.ndarray:
             continue
         live = [p.old_la_code for p in periods if p.live_on(low.astype(dt.date))]
         weights = np.array([sizes[c] for c in live])
-        result[inside] = np.array(live)[
-            rng.choice(len(live), size=int(inside.sum()), p=weights / weights.sum())
-        ]
+        result[inside] = np.array(live)[rng.choice(len(live), size=int(inside.sum()), p=weights / weights.sum())]
     return result.astype(str)
 
 
@@ -286,9 +282,7 @@ def _duplicates(rng, first: pl.DataFrame, share: float) -> pl.DataFrame:
     extra = originals.with_columns(
         notification_id=pl.Series(ids),
         duplicate_of=originals["notification_id"],
-        nature=pl.when(pl.col("nature") == "care_leaver_death")
-        .then(pl.col("nature"))
-        .otherwise(pl.lit("other")),
+        nature=pl.when(pl.col("nature") == "care_leaver_death").then(pl.col("nature")).otherwise(pl.lit("other")),
         abuse_neglect=pl.when(pl.col("abuse_neglect") == "not_suspected")
         .then(pl.lit("suspected"))
         .otherwise(pl.col("abuse_neglect")),
@@ -461,9 +455,7 @@ def _identifying(rng, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         child_name=pl.Series(np.char.add(np.char.add(first, " "), last)),
         child_dob=pl.Series(born),
-        incident_summary=pl.concat_str(
-            pl.lit("Confidential summary of incident "), pl.col("notification_id")
-        ),
+        incident_summary=pl.concat_str(pl.lit("Confidential summary of incident "), pl.col("notification_id")),
     )
 
 
@@ -508,9 +500,7 @@ def generate(options: GenerateOptions) -> list[Path]:
     for year, frame in _la_context(rng, options, sizes).items():
         as_xlsx = use_xlsx and year % 4 == 0
         path = options.out / f"la_context_{year}.{'xlsx' if as_xlsx else 'csv'}"
-        (write_xlsx if as_xlsx else write_csv)(
-            corrupt_frame(rng, frame, "la_context", options.bad_rows), path, []
-        )
+        (write_xlsx if as_xlsx else write_csv)(corrupt_frame(rng, frame, "la_context", options.bad_rows), path, [])
         written.append(path)
         if year == options.last_year - 2:
             # A corrected file for the same year, which replaces the first one whole.

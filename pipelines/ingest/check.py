@@ -30,9 +30,7 @@ def check_file(path: Path) -> list[str]:
             f"{', '.join(extract.dropped_identifying)}"
         )
     if extract.extra_columns:
-        lines.append(
-            f"{path.name}: note, extra column(s) would not be stored: {', '.join(extract.extra_columns)}"
-        )
+        lines.append(f"{path.name}: note, extra column(s) would not be stored: {', '.join(extract.extra_columns)}")
     context = FileContext(file_date=landed.file_date, reporting_year=landed.reporting_year)
     result = validate(contract, extract.frame, context)
     for row in result.quarantine.iter_rows(named=True):

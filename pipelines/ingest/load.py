@@ -76,8 +76,11 @@ create table if not exists quarantine.rows (
     notification_id varchar,
     record_version bigint,
     quarantined_at timestamptz not null,
-    run_id varchar
+    run_id varchar,
+    la_code varchar
 );
+-- Warehouses made before the LA was kept with a quarantined row gain the column.
+alter table quarantine.rows add column if not exists la_code varchar;
 """
 
 
@@ -135,9 +138,7 @@ def _reject(connection, landed: LandedFile, checksum: str, reason: str, now, run
     return FileOutcome(landed.name, landed.kind, "rejected", reason=reason)
 
 
-def ingest_file(
-    connection: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str | None = None
-) -> FileOutcome:
+def ingest_file(connection: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str | None = None) -> FileOutcome:
     """Read, validate and load one file in one transaction."""
     checksum = sha256(landed.path)
     earlier = _seen(connection, checksum)

@@ -20,6 +20,7 @@ QUARANTINE_SCHEMA = {
     "value": pl.String,
     "notification_id": pl.String,
     "record_version": pl.Int64,
+    "la_code": pl.String,
 }
 
 
@@ -74,6 +75,12 @@ def _quarantine_rows(contract: Contract, prepared: pl.DataFrame, failures: pl.Da
         (typed("record_version") if "record_version" in contract.names else pl.lit(None, pl.Int64)).alias(
             "record_version"
         ),
+        # The LA the row names (as written when it is not a valid code), so the team knows whom to chase.
+        (
+            pl.coalesce(typed("la_code"), pl.col("la_code").str.slice(0, MAX_VALUE_CHARS))
+            if "la_code" in contract.names
+            else pl.lit(None, pl.String)
+        ).alias("la_code"),
     )
     positions = {name: i for i, name in enumerate(contract.names)}
     descriptions = {
@@ -99,6 +106,7 @@ def _quarantine_rows(contract: Contract, prepared: pl.DataFrame, failures: pl.Da
             "value",
             "notification_id",
             "record_version",
+            "la_code",
         )
         .cast(QUARANTINE_SCHEMA)
         .sort("row_number", "column_name", "rule")

@@ -86,9 +86,7 @@ def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> l
             options = [_cheapest(cells, equations[n], suppressed) for n in containing.get(cell, [])]
             options = [i for i in options if i is not None]
             if options:
-                suppressed[
-                    min(options, key=lambda i: (cells.values[i] == 0, cells.values[i], cells.order[i]))
-                ] = True
+                suppressed[min(options, key=lambda i: (cells.values[i] == 0, cells.values[i], cells.order[i]))] = True
 
 
 def _components(unknown: list[int], equations: Sequence[Equation]) -> list[tuple[list[int], list[Equation]]]:

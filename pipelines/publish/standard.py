@@ -80,14 +80,11 @@ def check_metadata(columns: list[str], meta_header: list[str], meta: list[dict[s
         if not row["label"]:
             problems.append(f"{name}: label is blank")
         if kind == "Filter" and any(row[c] for c in ("indicator_grouping", "indicator_unit", "indicator_dp")):
-            problems.append(
-                f"{name}: a filter's indicator_grouping, indicator_unit and indicator_dp must be blank"
-            )
+            problems.append(f"{name}: a filter's indicator_grouping, indicator_unit and indicator_dp must be blank")
         if kind == "Indicator":
             if row["filter_hint"] or row["filter_grouping_column"] or row.get("filter_default"):
                 problems.append(
-                    f"{name}: an indicator's filter_hint, filter_grouping_column and filter_default "
-                    "must be blank"
+                    f"{name}: an indicator's filter_hint, filter_grouping_column and filter_default must be blank"
                 )
             if row["indicator_unit"] not in UNITS:
                 problems.append(f"{name}: indicator_unit '{row['indicator_unit']}' is not allowed")
@@ -119,13 +116,9 @@ def check_data(columns: list[str], rows: list[dict[str, str]], meta: list[dict[s
         where = f"row {number}"
         pattern = TIME_FORMATS.get(row["time_identifier"])
         if pattern is None:
-            problems.append(
-                f"{where}: time_identifier '{row['time_identifier']}' is not used by this project"
-            )
+            problems.append(f"{where}: time_identifier '{row['time_identifier']}' is not used by this project")
         elif not pattern.match(row["time_period"]):
-            problems.append(
-                f"{where}: time_period '{row['time_period']}' does not fit '{row['time_identifier']}'"
-            )
+            problems.append(f"{where}: time_period '{row['time_period']}' does not fit '{row['time_identifier']}'")
         level = row["geographic_level"]
         if level not in GEOGRAPHY:
             problems.append(f"{where}: geographic_level '{level}' is not allowed")
@@ -139,16 +132,10 @@ def check_data(columns: list[str], rows: list[dict[str, str]], meta: list[dict[s
         if absent:
             problems.append(f"{where}: a {level} row needs {', '.join(absent)}")
         if level == "Regional" and (row["region_code"], row["region_name"]) not in _regions():
+            problems.append(f"{where}: region {row['region_code']} {row['region_name']} is not in the reference list")
+        if level == "Local authority" and (row["new_la_code"], row["la_name"], row["old_la_code"]) not in _las():
             problems.append(
-                f"{where}: region {row['region_code']} {row['region_name']} is not in the reference list"
-            )
-        if (
-            level == "Local authority"
-            and (row["new_la_code"], row["la_name"], row["old_la_code"]) not in _las()
-        ):
-            problems.append(
-                f"{where}: LA {row['old_la_code']} {row['new_la_code']} {row['la_name']} "
-                "is not in the reference list"
+                f"{where}: LA {row['old_la_code']} {row['new_la_code']} {row['la_name']} is not in the reference list"
             )
         for name in indicators:
             value = row.get(name, "")

@@ -83,9 +83,7 @@ def care_leaver_equations(frame: pl.DataFrame) -> tuple[list[Equation], list[boo
     return equations, [False] * frame.height
 
 
-def suppressed_counts(
-    frame: pl.DataFrame, count: str, equations: list[Equation], known: list[bool]
-) -> pl.DataFrame:
+def suppressed_counts(frame: pl.DataFrame, count: str, equations: list[Equation], known: list[bool]) -> pl.DataFrame:
     """The frame (in publication order) with `count` as published text: `c` where suppressed."""
     cells = Cells(values=frame[count].to_list(), order=list(range(frame.height)), known=known)
     hidden = suppress(cells, equations, int(rules()["primary_suppression_max"]))

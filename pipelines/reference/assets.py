@@ -34,6 +34,4 @@ def bank_holidays_table(context: AssetExecutionContext, sinstats: SinstatsSettin
         connection.execute("create schema if not exists reference")
         connection.execute("create or replace table reference.bank_holidays as select * from frame")
     context.log.info(f"{frame.height} bank holidays to {frame['calendar_end'][0]}")
-    return MaterializeResult(
-        metadata={"holidays": frame.height, "calendar_end": str(frame["calendar_end"][0])}
-    )
+    return MaterializeResult(metadata={"holidays": frame.height, "calendar_end": str(frame["calendar_end"][0])})

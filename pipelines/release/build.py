@@ -73,9 +73,7 @@ def build_release(
     settings: Settings, year: int, cut_off: dt.date, progress: Callable[[str], None] = print
 ) -> ReleaseOutcome:
     if not settings.analysts_copy.exists():
-        raise ReleaseProblem(
-            f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first."
-        )
+        raise ReleaseProblem(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
     releases = settings.publish / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".building-{year}-", dir=releases) as scratch_name:
@@ -92,9 +90,7 @@ def build_release(
             for name in files:
                 write_open_data(connection, name, scratch / "target" / "manifest.json", bundle)
         problems = [
-            problem
-            for name in files
-            for problem in check_files(bundle / f"{name}.csv", bundle / f"{name}.meta.csv")
+            problem for name in files for problem in check_files(bundle / f"{name}.csv", bundle / f"{name}.meta.csv")
         ]
         if problems:
             raise ReleaseProblem("the files break the EES standard: " + "; ".join(problems[:5]))

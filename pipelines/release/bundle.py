@@ -102,9 +102,7 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date) -> Path:
     """An accessible workbook of the main tables: cover, contents, notes, one table per sheet."""
     import gptables
 
-    symbols = (
-        "Symbols: c confidential, k a non-zero count that rounds to 0, x not available, z not applicable."
-    )
+    symbols = "Symbols: c confidential, k a non-zero count that rounds to 0, x not available, z not applicable."
     year_text = str(year)
     totals = (
         _table("sin_total_notifications", folder)
@@ -114,9 +112,7 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date) -> Path:
     characteristics = (
         _table("sin_nature_characteristics", folder)
         .filter(pl.col("time_period") == year_text, pl.col("quarter") == "Total")
-        .pivot(
-            on="nature_of_notification", index=["breakdown_topic", "breakdown"], values="number_notifications"
-        )
+        .pivot(on="nature_of_notification", index=["breakdown_topic", "breakdown"], values="number_notifications")
         .rename({"breakdown_topic": "Characteristic", "breakdown": "Group"})
     )
     areas = (

@@ -30,9 +30,7 @@ def _keyed(rows: list[dict[str, str]], indicators: list[str]) -> dict[tuple, dic
     return {tuple((k, v) for k, v in row.items() if k not in indicators): row for row in rows}
 
 
-def figure_changes(
-    old: Path, new: Path, files: tuple[str, ...], years: set[str] | None = None
-) -> list[dict[str, str]]:
+def figure_changes(old: Path, new: Path, files: tuple[str, ...], years: set[str] | None = None) -> list[dict[str, str]]:
     """Every indicator value that differs between `old/NAME.csv` and `new/NAME.csv`.
 
     Rows are matched on every non-indicator column (time, geography, filters). A row only in

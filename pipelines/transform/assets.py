@@ -37,9 +37,7 @@ class SinstatsTranslator(DagsterDbtTranslator):
 @dbt_assets(
     manifest=ensure_manifest(),
     project=DBT_PROJECT,
-    dagster_dbt_translator=SinstatsTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-    ),
+    dagster_dbt_translator=SinstatsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, sinstats: SinstatsSettings):
     """Seed, build and test every dbt model on the run's warehouse, as at the run's date."""

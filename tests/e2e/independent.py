@@ -41,10 +41,7 @@ LA_SPELLS = [
 def rows_of(path: Path) -> list[dict]:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [
-                {k.strip().lower(): (v or "").strip() for k, v in row.items()}
-                for row in csv.DictReader(handle)
-            ]
+            return [{k.strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
     sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))
     header = [str(h).strip().lower() for h in values[0]]
@@ -123,9 +120,7 @@ def valid(row: dict, export: dt.date) -> bool:
     if notified < dt.date(2018, 4, 1) or notified > export:
         return False
     la = whole(row["la_code"])
-    if la is None or not any(
-        c == str(la) and s <= notified and (e is None or notified <= e) for c, s, e in LA_SPELLS
-    ):
+    if la is None or not any(c == str(la) and s <= notified and (e is None or notified <= e) for c, s, e in LA_SPELLS):
         return False
     for column, name in (
         ("record_status", "record_status"),

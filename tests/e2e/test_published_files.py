@@ -49,11 +49,7 @@ def test_the_total_topic_agrees_with_the_national_totals_where_published(sample_
         for r in rows(settings.current / "sin_total_notifications.csv")
     }
     for row in rows(settings.current / "sin_nature_characteristics.csv"):
-        if (
-            row["breakdown_topic"] == "Total"
-            and row["quarter"] == "Total"
-            and row["number_notifications"] != "c"
-        ):
+        if row["breakdown_topic"] == "Total" and row["quarter"] == "Total" and row["number_notifications"] != "c":
             assert row["number_notifications"] == totals[(row["time_period"], row["nature_of_notification"])]
 
 
@@ -66,14 +62,10 @@ def test_subnational_rows_follow_the_las_of_each_year(sample_run):
         if r["time_period"] == "2026" and r["geographic_level"] == "Local authority"
     }
     la_2021 = {
-        r["old_la_code"]
-        for r in published
-        if r["time_period"] == "2021" and r["geographic_level"] == "Local authority"
+        r["old_la_code"] for r in published if r["time_period"] == "2021" and r["geographic_level"] == "Local authority"
     }
     la_2022 = {
-        r["old_la_code"]
-        for r in published
-        if r["time_period"] == "2022" and r["geographic_level"] == "Local authority"
+        r["old_la_code"] for r in published if r["time_period"] == "2022" and r["geographic_level"] == "Local authority"
     }
     # Barnsley and Sheffield were recoded in May 2025: one row each in 2026, under the new codes
     assert la_2026["370"]["new_la_code"] == "E08000038"
@@ -82,9 +74,7 @@ def test_subnational_rows_follow_the_las_of_each_year(sample_run):
     assert "928" in la_2021 and "928" not in la_2022
     assert {"940", "941"} <= la_2022 and not {"940", "941"} & la_2021
     national = next(r for r in published if r["time_period"] == "2026" and r["geographic_level"] == "National")
-    assert int(national["number_notifications"]) == sum(
-        int(r["number_notifications"]) for r in la_2026.values()
-    )
+    assert int(national["number_notifications"]) == sum(int(r["number_notifications"]) for r in la_2026.values())
     for region in (r for r in published if r["geographic_level"] == "Regional"):
         value = region["number_notifications"]
         assert value == "k" or int(value) % 10 == 0

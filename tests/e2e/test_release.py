@@ -155,9 +155,7 @@ def test_a_later_extract_stamped_after_the_cut_off_leaves_the_release_byte_ident
         assert (folder / f"{name}.csv").read_bytes() == before[name], name
 
 
-def test_a_version_stamped_before_the_cut_off_but_delivered_after_moves_figures_and_says_so(
-    workspace, first_build
-):
+def test_a_version_stamped_before_the_cut_off_but_delivered_after_moves_figures_and_says_so(workspace, first_build):
     folder, before, _ = first_build
     late = _later_version(workspace.analysts_copy, "2024-06-01T10:00:00", {"record_status": "withdrawn"})
     late["record_version"] = str(int(late["record_version"]) + 5)
@@ -173,8 +171,7 @@ def test_a_version_stamped_before_the_cut_off_but_delivered_after_moves_figures_
     assert (folder / "sin_total_notifications.csv").read_bytes() != before["sin_total_notifications"]
     superseded = list((workspace.publish / "releases" / ".superseded").iterdir())
     assert (
-        superseded
-        and (superseded[0] / "sin_total_notifications.csv").read_bytes() == before["sin_total_notifications"]
+        superseded and (superseded[0] / "sin_total_notifications.csv").read_bytes() == before["sin_total_notifications"]
     )
 
 

@@ -92,18 +92,11 @@ def test_the_warehouse_holds_every_layer_and_the_analysts_copy(sample_run):
     settings, _ = sample_run
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
         schemas = {
-            s
-            for (s,) in connection.execute(
-                "select distinct schema_name from information_schema.schemata"
-            ).fetchall()
+            s for (s,) in connection.execute("select distinct schema_name from information_schema.schemata").fetchall()
         }
-        published_rows = connection.execute(
-            "select count(*) from publish.sin_total_notifications"
-        ).fetchone()[0]
+        published_rows = connection.execute("select count(*) from publish.sin_total_notifications").fetchone()[0]
         reasons = dict(
-            connection.execute(
-                "select counting_reason, count(*) from marts.fct_notifications group by 1"
-            ).fetchall()
+            connection.execute("select counting_reason, count(*) from marts.fct_notifications group by 1").fetchall()
         )
     assert {"raw", "quarantine", "staging", "intermediate", "marts", "publish", "reference"} <= schemas
     assert published_rows == 36

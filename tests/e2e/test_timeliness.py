@@ -179,11 +179,7 @@ def test_a_review_waiting_for_its_notification_is_held(after, warehouse):
 def test_the_published_file_has_the_measures(after, warehouse):
     path = warehouse.parent / "publish-2024-06-30" / "current" / "sin_timeliness.csv"
     with path.open(encoding="utf-8") as handle:
-        rows = [
-            r
-            for r in csv.DictReader(handle)
-            if r["geographic_level"] == "National" and r["time_period"] == "2023"
-        ]
+        rows = [r for r in csv.DictReader(handle) if r["geographic_level"] == "National" and r["time_period"] == "2023"]
     by_measure = {r["measure"]: r for r in rows}
     # Reporting year 2023 holds SIN-000001..3, 6, 7, 9, 10, 11 (notified April 2022 - March 2023)
     # plus SIN-000012 and SIN-000004 (4 January 2023): ten notifications, nine on time, one late.

@@ -100,9 +100,7 @@ def test_a_rejected_file_is_tried_again_only_when_its_bytes_change(landing, tmp_
 
 def test_raw_rows_keep_their_lineage(landing, tmp_path):
     warehouse = tmp_path / "sin.duckdb"
-    write_csv(
-        landing / "notifications_20220630.csv", [notification(), notification(notification_id="SIN-000102")]
-    )
+    write_csv(landing / "notifications_20220630.csv", [notification(), notification(notification_id="SIN-000102")])
     ingest_landing(warehouse, landing)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = connection.execute(
@@ -119,9 +117,7 @@ def test_no_identifying_value_reaches_the_warehouse(broken_landing, loaded):
 
         with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
-                secrets.update(
-                    v for k, v in row.items() if k in ("child_name", "child_dob", "incident_summary") and v
-                )
+                secrets.update(v for k, v in row.items() if k in ("child_name", "child_dob", "incident_summary") and v)
     assert len(secrets) > 100
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         columns = connection.execute(
@@ -139,8 +135,7 @@ def test_no_identifying_value_reaches_the_warehouse(broken_landing, loaded):
                 ).fetchall()
             )
         names = {
-            name
-            for (name,) in connection.execute("select column_name from information_schema.columns").fetchall()
+            name for (name,) in connection.execute("select column_name from information_schema.columns").fetchall()
         }
     summaries_and_names = {s for s in secrets if not s[:4].isdigit()}
     assert summaries_and_names & stored == set()

@@ -55,13 +55,9 @@ def test_the_attack_works_out_a_cell_from_two_sums_together():
     #   c d | 5
     values = [1, 4, 3, 2, 5, 5, 4, 6]
     equations = [total_of([0, 1], 4), total_of([2, 3], 5), total_of([0, 2], 6), total_of([1, 3], 7)]
-    assert disclosed(
-        values, [True, True, False, False, False, False, False, False], [False] * 8, equations
-    ) == [0, 1]
+    assert disclosed(values, [True, True, False, False, False, False, False, False], [False] * 8, equations) == [0, 1]
     # suppress the whole 2x2 block and no cell can be worked out
-    assert (
-        disclosed(values, [True, True, True, True, False, False, False, False], [False] * 8, equations) == []
-    )
+    assert disclosed(values, [True, True, True, True, False, False, False, False], [False] * 8, equations) == []
 
 
 def test_bounds_pin_a_cell_when_a_suppressed_sum_is_zero():

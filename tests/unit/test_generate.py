@@ -72,9 +72,7 @@ def test_a_notification_appears_in_overlapping_exports(generated):
         for p in generated.glob("notifications_*.csv")
     ]
     rows = pl.concat(frames, how="diagonal_relaxed")
-    repeated = rows.group_by("notification_id", "record_version").agg(
-        pl.col("file").n_unique().alias("files")
-    )
+    repeated = rows.group_by("notification_id", "record_version").agg(pl.col("file").n_unique().alias("files"))
     assert repeated.filter(pl.col("files") > 1).height > 0
 
 

@@ -69,9 +69,7 @@ def test_values_are_trimmed_and_blanks_are_null(tmp_path):
 
 
 def test_identifying_and_extra_columns_are_dropped_unread(tmp_path):
-    rows = [
-        notification(child_name="Ada Lovelace", postcode="AB1 2CD", incident_summary="free text", notes="x")
-    ]
+    rows = [notification(child_name="Ada Lovelace", postcode="AB1 2CD", incident_summary="free text", notes="x")]
     extract = read_extract(write_csv(tmp_path / "notifications_20220630.csv", rows), NOTIFICATIONS)
     assert extract.dropped_identifying == ["child_name", "incident_summary", "postcode"]
     assert extract.extra_columns == ["notes"]

@@ -249,9 +249,7 @@ def test_the_valid_rows_pass(kind):
     assert failures(kind, {}) == set()
 
 
-@pytest.mark.parametrize(
-    ("kind", "rule", "column", "bad", "good"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES]
-)
+@pytest.mark.parametrize(("kind", "rule", "column", "bad", "good"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
 def test_rule_fails_the_bad_row_and_passes_the_good_one(kind, rule, column, bad, good):
     assert (rule, column) in failures(kind, bad)
     assert failures(kind, good) == set()
@@ -259,9 +257,7 @@ def test_rule_fails_the_bad_row_and_passes_the_good_one(kind, rule, column, bad,
 
 def test_every_rule_of_every_contract_has_a_failing_fixture():
     covered = {(kind, rule, column) for kind, rule, column, _, _ in CASES}
-    declared = {
-        (kind, rule.id, rule.column) for kind, contract in CONTRACTS.items() for rule in contract.rules
-    }
+    declared = {(kind, rule.id, rule.column) for kind, contract in CONTRACTS.items() for rule in contract.rules}
     assert declared - covered == set()
 
 

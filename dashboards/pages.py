@@ -1,0 +1,233 @@
+"""The three pages: the public release page, and the internal timeliness and data quality pages."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.figures import (
+    Chart,
+    bars,
+    characteristic,
+    local_authorities,
+    number,
+    regions,
+    series_by_nature,
+)
+from dashboards.page import render_page
+from dashboards.theme import NOT_A_PERFORMANCE_MEASURE, PALETTE, layout
+
+TIMELINESS_JS = Path(__file__).with_name("timeliness.js")
+
+
+def _change(current: str, previous: str) -> str:
+    now, before = number(current), number(previous)
+    if now is None or before is None:
+        return "change not available"
+    difference = int(now - before)
+    return f"{difference:+d} on the year before" if difference else "no change on the year before"
+
+
+def release_page(
+    totals: pl.DataFrame, characteristics: pl.DataFrame, subnational: pl.DataFrame, year: int, as_at: str
+) -> str:
+    """The annual picture from the published (suppressed, rounded) files only."""
+    this, last = str(year), str(year - 1)
+    lookup = {
+        (r["time_period"], r["nature_of_notification"]): r["number_notifications"] for r in totals.iter_rows(named=True)
+    }
+    natures = list(dict.fromkeys(totals["nature_of_notification"]))
+    cards = "".join(
+        f'<div id="headline-{n.lower().replace(" ", "-")}"><span>{n}</span><strong>{lookup[(this, n)]}</strong>'
+        f"<span>{_change(lookup[(this, n)], lookup.get((last, n), ''))}</span></div>"
+        for n in natures
+    )
+    headline = (
+        f'<section aria-labelledby="headline-title"><h2 id="headline-title">Reporting year {this}</h2>'
+        f'<div class="headline">{cards}</div></section>'
+    )
+    topics = list(dict.fromkeys(t for t in characteristics["breakdown_topic"] if t != "Total"))
+    charts = [
+        series_by_nature(totals),
+        *(characteristic(characteristics, topic, this) for topic in topics),
+        regions(subnational, this),
+        local_authorities(subnational, this),
+    ]
+    return render_page(
+        f"Serious incident notifications: reporting year {this}",
+        [
+            f"Notifications to the Child Safeguarding Practice Review Panel, England, as at {as_at}. "
+            f"Reporting year {this} runs from April {year - 1} to March {year}.",
+            "All figures are those of the published open-data files: regional counts are rounded to the "
+            "nearest 10 and small counts are suppressed.",
+            NOT_A_PERFORMANCE_MEASURE,
+        ],
+        charts,
+        before=headline,
+    )
+
+
+def _shell(
+    chart_id: str, title: str, caption: str, alt: str, x_title: str, y_title: str, header: list[str], **extra
+) -> Chart:
+    """A chart the page's script draws (and redraws when the filters change)."""
+    return Chart(chart_id, title, caption, alt, go.Figure(layout=layout(title, x_title, y_title, **extra)), header, [])
+
+
+def timeliness_page(cases: pl.DataFrame, days: pl.DataFrame, measures: list[str], as_at: str) -> str:
+    """Timeliness for the Panel, filterable by measure, region and LA: counts only."""
+    periods = sorted(set(cases["period"]))
+    las = cases.select("la", "region").unique().sort("la").to_dicts()
+    data = {
+        "cases": cases.to_dicts(),
+        "days": days.to_dicts(),
+        "measures": measures,
+        "periods": periods,
+        "regions": sorted(set(cases["region"])),
+        "las": las,
+    }
+    charts = [
+        _shell(
+            "on_time",
+            "Share on time by quarter",
+            "Percentage of cases due that were on time, per measure and "
+            "quarter of the notification date (complete cases plus open cases past their deadline are due). "
+            "Source: marts.fct_timeliness.",
+            "Line chart of the percentage on time per measure by quarter.",
+            "Reporting year and quarter",
+            "Percentage on time",
+            ["Quarter", "Measure", "Due", "On time", "Percentage on time"],
+            yaxis={"title": {"text": "Percentage on time"}, "range": [0, 100]},
+        ),
+        _shell(
+            "working_days",
+            "Working days taken",
+            "Number of complete cases by the working days taken from start to "
+            "end of the measure. Source: marts.fct_timeliness.",
+            "Bar chart of complete cases by working days taken.",
+            "Working days taken",
+            "Complete cases",
+            ["Working days taken", "Complete cases"],
+        ),
+        _shell(
+            "overdue",
+            f"Open and overdue as at {as_at}",
+            "Cases still open after their deadline, as at the as-at "
+            "date, by region, or by local authority within a chosen region. Source: marts.fct_timeliness.",
+            "Bar chart of open and overdue cases by area.",
+            "Region",
+            "Open and overdue",
+            ["Area", "Open and overdue"],
+        ),
+    ]
+    charts[2].warning = NOT_A_PERFORMANCE_MEASURE
+    controls = """
+<form class="controls" aria-label="Filters" onsubmit="return false">
+  <label for="filter-measure">Measure</label><select id="filter-measure"></select>
+  <label for="filter-region">Region</label><select id="filter-region"></select>
+  <label for="filter-la">Local authority</label><select id="filter-la"></select>
+  <p id="view" aria-live="polite"></p>
+</form>"""
+    script = f"const PALETTE = {list(PALETTE)};\n" + TIMELINESS_JS.read_text(encoding="utf-8")
+    return render_page(
+        "Timeliness of notifications and reviews (internal)",
+        [
+            f"For the Child Safeguarding Practice Review Panel, as at {as_at}. Not for publication: figures are "
+            "unrounded and unsuppressed, but counts only."
+        ],
+        charts,
+        before=controls,
+        script=script,
+        data=data,
+    )
+
+
+def data_quality_page(
+    files: pl.DataFrame, rules: pl.DataFrame, las: pl.DataFrame, rejected: pl.DataFrame, as_at: str
+) -> str:
+    """Files received, accepted and rejected; rows loaded and quarantined by rule and LA."""
+    kinds = files["kind"].to_list()
+    charts = [
+        bars(
+            "files",
+            "Files received by kind",
+            "Extract files received, accepted and rejected, by kind. "
+            "Source: raw.loaded_files and quarantine.rejected_files.",
+            "Kind of file",
+            "Files received",
+            kinds,
+            files["files_received"].to_list(),
+        ),
+        bars(
+            "files_rejected",
+            "Files rejected by kind",
+            "Extract files rejected whole, by kind. Source: quarantine.rejected_files.",
+            "Kind of file",
+            "Files rejected",
+            kinds,
+            files["files_rejected"].to_list(),
+            PALETTE[5],
+        ),
+        bars(
+            "rows_loaded",
+            "Rows loaded by kind",
+            "Rows of accepted files loaded into the warehouse. Source: raw.loaded_files.",
+            "Kind of file",
+            "Rows loaded",
+            kinds,
+            files["rows_loaded"].to_list(),
+            PALETTE[2],
+        ),
+        bars(
+            "rows_quarantined",
+            "Rows quarantined by kind",
+            "Rows of accepted files held back in quarantine "
+            "(each counted once, whatever rules it broke). Source: raw.loaded_files.",
+            "Kind of file",
+            "Rows quarantined",
+            kinds,
+            files["rows_quarantined"].to_list(),
+            PALETTE[1],
+        ),
+        bars(
+            "by_rule",
+            "Quarantined rows by rule",
+            "Rows quarantined, by the rule they broke (a row breaking two "
+            "rules counts under each). Source: quarantine.rows.",
+            "Rule",
+            "Rows",
+            [f"{r['kind']}: {r['rule']}" for r in rules.iter_rows(named=True)],
+            rules["rows"].to_list(),
+            PALETTE[1],
+        ),
+        bars(
+            "by_la",
+            "Quarantined rows by local authority",
+            "Rows quarantined, by the local authority code the row "
+            "gives (as written), so the team knows whom to chase. Source: quarantine.rows.",
+            "Local authority",
+            "Rows",
+            [r["la"] for r in las.iter_rows(named=True)],
+            las["rows"].to_list(),
+            PALETTE[3],
+        ),
+    ]
+    rows = "".join(
+        f'<tr><th scope="row">{html.escape(r["file_name"])}</th><td>{html.escape(r["kind"])}</td>'
+        f"<td>{html.escape(r['reason'])}</td></tr>"
+        for r in rejected.iter_rows(named=True)
+    )
+    rejected_html = (
+        '<section aria-labelledby="rejected-title"><h2 id="rejected-title">Files rejected</h2>'
+        '<table id="table-rejected"><thead><tr><th scope="col">File</th><th scope="col">Kind</th>'
+        f'<th scope="col">Reason</th></tr></thead><tbody>{rows}</tbody></table></section>'
+    )
+    return render_page(
+        "Data quality of the extracts (internal)",
+        [f"Files and rows received by the warehouse up to {as_at}. Not for publication: counts only."],
+        charts,
+        before=rejected_html,
+    )
