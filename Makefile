@@ -23,8 +23,17 @@ $(BIN)/.synced: pyproject.toml uv.lock
 run: $(BIN)/.synced
 	$(BIN)/sinstats run
 
-## test: lint, then every test
-test: $(BIN)/.synced lint
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is needed for the browser tests: sudo apt-get install -y chromium"; exit 1; \
+	fi
+
+## test: lint, then every test (unit, integration, end to end, browser)
+test: $(BIN)/.synced $(CHROMIUM) lint
 	$(BIN)/pytest
 
 lint: $(BIN)/.synced

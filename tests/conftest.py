@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from pipelines.runner import run_pipeline
+from pipelines.settings import SAMPLE_LANDING, load_settings
+
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -94,3 +97,15 @@ def landing(tmp_path: Path) -> Path:
     folder = tmp_path / "landing"
     folder.mkdir()
     return folder
+
+
+AS_AT = dt.date(2026, 10, 1)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """`sinstats run` on the committed sample, as `make run` does (about 25 s). Tests must not change it."""
+    root = tmp_path_factory.mktemp("sample_run")
+    settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish", AS_AT)
+    outcome = run_pipeline(settings, progress=lambda _line: None)
+    return settings, outcome

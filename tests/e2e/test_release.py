@@ -15,8 +15,7 @@ import pytest
 from pipelines.publish.standard import check_files
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_LANDING, load_settings
-from tests.conftest import write_csv
-from tests.e2e.conftest import AS_AT
+from tests.conftest import AS_AT, write_csv
 from tests.e2e.published import attack, rows
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ import pytest
 from pipelines.generate.synthetic import GenerateOptions, generate
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_LANDING, load_settings
-from tests.e2e.conftest import AS_AT
+from tests.conftest import AS_AT
 from tests.e2e.independent import count_notifications
 
 pytestmark = pytest.mark.e2e

@@ -1,0 +1,211 @@
+"""The dashboards in a real browser: headless Chromium (Debian's package) driven by Playwright."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pytest
+from playwright.sync_api import sync_playwright
+
+from dashboards.theme import NOT_A_PERFORMANCE_MEASURE, PALETTE
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = ("index.html", "current/release.html", "internal/timeliness.html", "internal/data_quality.html")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Chromium is missing: `apt-get install -y chromium` (.ci/run does this)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def open_page(browser, sample_run):
+    """Open a page of the publish folder, recording console errors and every request made."""
+    settings, _ = sample_run
+    pages = []
+
+    def opener(relative: str):
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.errors, page.requests = [], []
+        page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.goto((settings.publish / relative).as_uri())
+        page.wait_for_load_state("load")
+        pages.append(page)
+        return page
+
+    yield opener
+    for page in pages:
+        page.close()
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def table(page, chart_id: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"#table-{chart_id} tbody tr", "rows => rows.map(r => [...r.children].map(c => c.textContent))"
+    )
+
+
+@pytest.mark.parametrize("relative", PAGES)
+def test_every_page_loads_offline_with_no_console_error(open_page, sample_run, relative):
+    settings, _ = sample_run
+    page = open_page(relative)
+    assert page.errors == []
+    publish = settings.publish.as_uri()
+    assert page.requests and all(url.startswith(publish) for url in page.requests), page.requests
+
+
+@pytest.mark.parametrize("relative", PAGES[1:])
+def test_every_chart_draws_and_is_described(open_page, relative):
+    page = open_page(relative)
+    charts = page.eval_on_selector_all(
+        ".plot",
+        """divs => divs.map(d => ({id: d.id, drawn: !!d.querySelector('svg.main-svg'),
+            traces: (d.data || []).length, label: d.getAttribute('aria-label'),
+            title: (d.layout && d.layout.title && d.layout.title.text) || '',
+            x: (d.layout && d.layout.xaxis && d.layout.xaxis.title && d.layout.xaxis.title.text) || '',
+            y: (d.layout && d.layout.yaxis && d.layout.yaxis.title && d.layout.yaxis.title.text) || '',
+            colours: (d.data || []).flatMap(t => [t.marker && t.marker.color, t.line && t.line.color]).filter(Boolean),
+            caption: document.getElementById('caption-' + d.id).textContent,
+            table: !!document.getElementById('table-' + d.id)}))""",
+    )
+    assert charts
+    for chart in charts:
+        assert chart["drawn"] and chart["traces"] > 0, chart["id"]
+        assert chart["label"] and chart["title"] and chart["x"] and chart["y"] and chart["caption"], chart["id"]
+        assert chart["table"], chart["id"]
+        assert set(chart["colours"]) <= set(PALETTE), chart["id"]
+
+
+def test_the_index_links_every_page_and_shows_the_as_at_date(open_page, sample_run):
+    settings, _ = sample_run
+    page = open_page("index.html")
+    links = page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
+    assert set(links) == set(PAGES[1:])
+    assert page.inner_text("#as-at") == settings.as_at.isoformat()
+
+
+def test_release_page_figures_equal_the_published_files(open_page, sample_run):
+    settings, _ = sample_run
+    page = open_page("current/release.html")
+    year = "2026"  # the latest reporting year ended by the as-at date, 1 October 2026
+    totals = {
+        (r["time_period"], r["nature_of_notification"]): r["number_notifications"]
+        for r in csv_rows(settings.current / "sin_total_notifications.csv")
+    }
+    assert page.inner_text("#headline-total strong") == totals[(year, "Total")]
+    assert page.inner_text("#headline-child-death strong") == totals[(year, "Child death")]
+    series = table(page, "series")
+    assert [row[:2] for row in series] == [[y, totals[(y, "Total")]] for y in sorted({k[0] for k in totals})]
+    characteristics = {
+        (r["breakdown"], r["nature_of_notification"]): r["number_notifications"]
+        for r in csv_rows(settings.current / "sin_nature_characteristics.csv")
+        if r["time_period"] == year and r["quarter"] == "Total" and r["breakdown_topic"] == "Age group"
+    }
+    for group, total, child_death, other in table(page, "topic_age_group"):
+        assert (total, child_death, other) == (
+            characteristics[(group, "Total")],
+            characteristics[(group, "Child death")],
+            characteristics[(group, "Serious harm and other")],
+        )
+    regions = {
+        r["region_name"]: r["number_notifications"]
+        for r in csv_rows(settings.current / "sin_subnational.csv")
+        if r["time_period"] == year and r["geographic_level"] == "Regional"
+    }
+    assert {row[0]: row[1] for row in table(page, "regions")} == regions
+
+
+def test_la_charts_carry_the_warning(open_page):
+    page = open_page("current/release.html")
+    warning = page.inner_text("#title-local_authorities ~ .warning")
+    assert warning == NOT_A_PERFORMANCE_MEASURE
+
+
+def test_the_release_page_shows_no_figure_that_is_not_published(open_page, sample_run):
+    settings, _ = sample_run
+    page = open_page("current/release.html")
+    shown = {
+        cell
+        for chart in ("topic_sex", "topic_ethnicity", "topic_placement_type")
+        for row in table(page, chart)
+        for cell in row[1:]
+    }
+    published = {r["number_notifications"] for r in csv_rows(settings.current / "sin_nature_characteristics.csv")}
+    assert shown <= published
+    assert not {"1", "2"} & shown
+
+
+def _mart_timeliness(settings, measure: str, region: str | None) -> dict[str, tuple[int, int]]:
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        result = connection.execute(
+            """
+            select reporting_year || ' ' || reporting_quarter,
+                   count(*) filter (where is_complete or is_open_overdue), count(*) filter (where is_on_time)
+            from marts.fct_timeliness
+            where is_measured and measure = ? and (? is null or region_name = ?)
+            group by 1 having count(*) filter (where is_complete or is_open_overdue) > 0
+            """,
+            [measure, region, region],
+        ).fetchall()
+    return {period: (due, on_time) for period, due, on_time in result}
+
+
+def test_timeliness_filters_change_the_charts_and_match_the_mart(open_page, sample_run):
+    settings, _ = sample_run
+    page = open_page("internal/timeliness.html")
+    assert page.errors == []
+    measure = "Rapid review within 15 working days"
+    overdue_before = page.evaluate("document.getElementById('overdue').data[0].x")
+    page.select_option("#filter-measure", measure)
+    shown = {row[0]: (int(row[2]), int(row[3])) for row in table(page, "on_time")}
+    assert shown == _mart_timeliness(settings, measure, None)
+    assert page.evaluate("document.getElementById('on_time').data.length") == 1
+    page.select_option("#filter-region", "North West")
+    shown = {row[0]: (int(row[2]), int(row[3])) for row in table(page, "on_time")}
+    assert shown == _mart_timeliness(settings, measure, "North West")
+    overdue_after = page.evaluate("document.getElementById('overdue').data[0].x")
+    assert overdue_after != overdue_before  # regions, then the LAs of the North West
+    las = page.eval_on_selector_all("#filter-la option", "options => options.map(o => o.value)")
+    assert "Manchester" in las and "Leeds" not in las
+    assert "North West" in page.inner_text("#view")
+
+
+def test_data_quality_page_counts_equal_the_warehouse(open_page, sample_run):
+    settings, _ = sample_run
+    page = open_page("internal/data_quality.html")
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        loaded = dict(connection.execute("select kind, sum(rows_loaded) from raw.loaded_files group by 1").fetchall())
+        quarantined = dict(
+            connection.execute("select kind, sum(rows_quarantined) from raw.loaded_files group by 1").fetchall()
+        )
+    assert {row[0]: int(row[1]) for row in table(page, "rows_loaded")} == loaded
+    assert {row[0]: int(row[1]) for row in table(page, "rows_quarantined")} == quarantined
+    assert sum(int(row[1]) for row in table(page, "by_la")) <= sum(quarantined.values())
+
+
+def test_no_page_holds_a_record_level_identifier(sample_run):
+    settings, _ = sample_run
+    for relative in PAGES:
+        text = (settings.publish / relative).read_text(encoding="utf-8")
+        assert "SIN-0" not in text, relative
