@@ -31,18 +31,27 @@ years as (
 
 ),
 
+grouped as (
+
+    select
+        reporting_year as time_period,
+        age_group
+    from deaths
+    union all
+    select
+        reporting_year as time_period,
+        'Total' as age_group
+    from deaths
+
+),
+
 counted as (
 
     select
-        deaths.reporting_year as time_period,
-        grouped.age_group,
+        time_period,
+        age_group,
         count(*) as number_notifications
-    from deaths
-    cross join lateral (
-        select deaths.age_group
-        union all
-        select 'Total' as age_group
-    ) as grouped
+    from grouped
     group by all
 
 ),

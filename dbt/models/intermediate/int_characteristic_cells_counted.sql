@@ -31,9 +31,9 @@ years as (
 quarters as (
 
     select
-        'Q' || quarter_number::varchar as quarter,
-        quarter_number as quarter_order
-    from (select unnest(generate_series(1, 4)) as quarter_number) as numbers
+        'Q' || numbers.quarter_number::varchar as quarter,
+        numbers.quarter_number as quarter_order
+    from generate_series(1, 4) as numbers (quarter_number)
     union all
     select
         'Total' as quarter,
@@ -53,13 +53,11 @@ items as (
         select
             '{{ topic.topic }}' as breakdown_topic,
             {{ loop.index }} as topic_order,
-            {{ topic.label }} as breakdown,
-            min({{ topic.order }}) as item_order
-        from {{ ref(topic.seed) }}
-        {%- if topic.where %}
-            where {{ topic.where }}
-        {%- endif %}
-        group by {{ topic.label }}
+            lookup.{{ topic.label }} as breakdown,
+            min(lookup.{{ topic.order }}) as item_order
+        from {{ ref(topic.seed) }} as lookup
+        where {{ topic.where or 'true' }}
+        group by lookup.{{ topic.label }}
     {%- endfor %}
 
 ),
@@ -81,8 +79,8 @@ nature_items as (
     select
         'Total' as nature_of_notification,
         0 as nature_order,
-        for_total_topic
-    from (select unnest([true, false]) as for_total_topic) as topic_kinds
+        topic_kinds.for_total_topic
+    from (values (true), (false)) as topic_kinds (for_total_topic)
 
 ),
 
@@ -108,40 +106,70 @@ memberships as (
             lookup.{{ topic.label }} as breakdown
         from notifications
         inner join {{ ref(topic.seed) }} as lookup
-            on notifications.{{ topic.column }} = lookup.{{ topic.code }}
-        {%- if topic.where %}
-            and lookup.{{ topic.where }}
-        {%- endif %}
+            on
+                notifications.{{ topic.column }} = lookup.{{ topic.code }}
+                and {{ topic.where or 'true' }}
     {%- endfor %}
 
 ),
 
 -- Each membership counts in its quarter and the year, and in its nature and the Total nature.
-counted as (
+labelled as (
 
     select
         memberships.time_period,
-        period.quarter,
+        memberships.quarter,
         memberships.breakdown_topic,
         memberships.breakdown,
-        nature.nature_of_notification,
-        count(*) as number_notifications
+        case
+            when memberships.breakdown_topic = 'Total' then natures.label
+            else natures.characteristics_label
+        end as nature_of_notification
     from memberships
     inner join natures on memberships.nature = natures.code
-    cross join lateral (
-        select memberships.quarter as quarter
-        union all
-        select 'Total' as quarter
-    ) as period
-    cross join lateral (
-        select
-            case
-                when memberships.breakdown_topic = 'Total' then natures.label
-                else natures.characteristics_label
-            end as nature_of_notification
-        union all
-        select 'Total' as nature_of_notification
-    ) as nature
+
+),
+
+expanded as (
+
+    select * from labelled
+    union all
+    select
+        time_period,
+        'Total' as quarter,
+        breakdown_topic,
+        breakdown,
+        nature_of_notification
+    from labelled
+    union all
+    select
+        time_period,
+        quarter,
+        breakdown_topic,
+        breakdown,
+        'Total' as nature_of_notification
+    from labelled
+    union all
+    select
+        time_period,
+        'Total' as quarter,
+        breakdown_topic,
+        breakdown,
+        'Total' as nature_of_notification
+    from labelled
+
+),
+
+counted as (
+
+    select
+        time_period,
+        quarter,
+        breakdown_topic,
+        breakdown,
+        nature_of_notification,
+        count(*) as number_notifications
+    from expanded
     group by all
 
 ),
