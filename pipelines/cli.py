@@ -179,29 +179,18 @@ def sql(
 
 
 @app.command()
-def ui(port: Annotated[int, typer.Option("--port")] = 3000) -> None:
-    """Start the Dagster web UI on 127.0.0.1 for this project."""
+def ui(port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 3000) -> None:
+    """Start Dagster for this project on 127.0.0.1: the web UI, and the daemon that runs the schedule and sensor."""
     from pipelines.runner import prepare_dagster_home
     from pipelines.settings import PROJECT_ROOT, load_settings
 
     settings = load_settings()
     prepare_dagster_home(settings)
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), **settings.as_env()}
-    out.print(f"Dagster UI at http://127.0.0.1:{port} (Ctrl-C to stop)")
-    webserver = Path(sys.executable).with_name("dagster-webserver")
-    os.execve(
-        str(webserver),
-        [
-            str(webserver),
-            "-w",
-            str(PROJECT_ROOT / "workspace.yaml"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        env,
-    )
+    out.print(f"Dagster UI at http://127.0.0.1:{port} (Ctrl-C to stop); run history in {settings.dagster_home}")
+    dagster = Path(sys.executable).with_name("dagster")
+    command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)]
+    os.execve(str(dagster), command, env)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Assembles the Dagster code location: assets, checks, jobs and resources. Nothing else."""
+"""Assembles the Dagster code location: assets, checks, jobs, schedules, sensors and resources. Nothing else."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from pathlib import Path
 from dagster import Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
+from pipelines.automation.sensors import daily_schedule, sensor_for
 from pipelines.dashboards.assets import data_quality_dashboard, release_dashboard, timeliness_dashboard
-from pipelines.ingest.assets import landing_extracts, rows_add_up
+from pipelines.ingest.assets import VALIDATION_CHECKS, landing_extracts, no_files_rejected, rows_add_up
 from pipelines.publish.assets import open_data_files
 from pipelines.reference.assets import bank_holidays_table
-from pipelines.resources import SinstatsSettings
+from pipelines.release.job import build_release_job
+from pipelines.resources import LockedSettings, SinstatsSettings
 from pipelines.serve.assets import analysts_copy, publication
 from pipelines.settings import Settings, load_settings
 from pipelines.transform.assets import sinstats_dbt
@@ -29,7 +31,7 @@ ASSETS = [
     publication,
     analysts_copy,
 ]
-CHECKS = [rows_add_up]
+CHECKS = [rows_add_up, no_files_rejected, *VALIDATION_CHECKS]
 
 run_everything = define_asset_job(
     "run_everything",
@@ -44,10 +46,13 @@ def build_definitions(settings: Settings | None = None, loggers: dict | None = N
         loggers=loggers,
         assets=ASSETS,
         asset_checks=CHECKS,
-        jobs=[run_everything],
+        jobs=[run_everything, build_release_job],
+        schedules=[daily_schedule(run_everything)],
+        sensors=[sensor_for(run_everything)],
         executor=in_process_executor,
         resources={
-            "sinstats": SinstatsSettings.from_settings(settings),
+            "sinstats": LockedSettings.from_settings(settings),
+            "paths": SinstatsSettings.from_settings(settings),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt"))),
         },
     )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
-from dagster import DagsterEventType, DagsterInstance, logger
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, logger
 
 from pipelines.settings import Settings
 
@@ -83,8 +83,11 @@ class _ProgressHandler(logging.Handler):
             data = event.event_specific_data
             if not data.passed:
                 name = f"{data.asset_key.to_user_string()}:{data.check_name}"
-                self.failures.append(f"check failed: {name}")
-                self.progress(f"[red]check failed[/red]: {name}")
+                if data.severity == AssetCheckSeverity.ERROR:
+                    self.failures.append(f"check failed: {name}")
+                    self.progress(f"[red]check failed[/red]: {name}")
+                else:
+                    self.progress(f"[yellow]warning[/yellow]: {name} (see the data quality page)")
 
 
 def _progress_logger(progress: Progress, failures: list[str]):

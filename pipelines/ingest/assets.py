@@ -5,6 +5,7 @@ from dataclasses import asdict
 
 import duckdb
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
@@ -113,3 +114,51 @@ def rows_add_up(sinstats: SinstatsSettings) -> AssetCheckResult:
         severity=AssetCheckSeverity.ERROR,
         metadata={"files_checked": files, "files_not_adding_up": [row[0] for row in broken]},
     )
+
+
+def _validation_check(kind: str):
+    @asset_check(
+        asset=AssetKey(["raw", kind]),
+        name="no_rows_quarantined",
+        blocking=False,
+        description=f"Warns when rows of this run's {kind} files broke a rule (they are in quarantine.rows).",
+    )
+    def check(context: AssetCheckExecutionContext, sinstats: SinstatsSettings) -> AssetCheckResult:
+        with duckdb.connect(str(sinstats.settings().warehouse), read_only=True) as connection:
+            by_rule = connection.execute(
+                """
+                select rule, column_name, count(distinct (file_sha256, row_number))
+                from quarantine.rows where kind = ? and run_id = ? group by all order by 3 desc
+                """,
+                [kind, context.run.run_id],
+            ).fetchall()
+        rows = sum(n for _, _, n in by_rule)
+        return AssetCheckResult(
+            passed=not by_rule,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"rows_quarantined": rows, "by_rule": {f"{r}:{c}": n for r, c, n in by_rule}},
+        )
+
+    return check
+
+
+@asset_check(
+    asset=FILE_LOG,
+    name="no_files_rejected",
+    blocking=False,
+    description="Warns when a file of this run was rejected whole (see quarantine.rejected_files).",
+)
+def no_files_rejected(context: AssetCheckExecutionContext, sinstats: SinstatsSettings) -> AssetCheckResult:
+    with duckdb.connect(str(sinstats.settings().warehouse), read_only=True) as connection:
+        rejected = connection.execute(
+            "select file_name, reason from quarantine.rejected_files where run_id = ? order by file_name",
+            [context.run.run_id],
+        ).fetchall()
+    return AssetCheckResult(
+        passed=not rejected,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"files_rejected": len(rejected), "files": {name: reason for name, reason in rejected}},
+    )
+
+
+VALIDATION_CHECKS = [_validation_check(kind) for kind in CONTRACTS]

@@ -17,6 +17,7 @@ import polars as pl
 from pipelines.ingest.landing import LandedFile, scan, sha256
 from pipelines.ingest.readers import FileRejected, read_extract
 from pipelines.ingest.validate import validate
+from pipelines.serve.lock import connect_when_free
 from schemas import CONTRACTS
 from schemas.contract import Contract, FileContext
 
@@ -217,7 +218,7 @@ def ingest_landing(warehouse: Path, landing: Path, run_id: str | None = None, lo
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     known, ignored = scan(landing)
     report = IngestReport(ignored=[p.name for p in ignored])
-    with duckdb.connect(str(warehouse)) as connection:
+    with connect_when_free(warehouse) as connection:
         ensure_tables(connection)
         for landed in known:
             outcome = ingest_file(connection, landed, run_id)

@@ -21,7 +21,7 @@ OPEN_DATA_FILES = (
     "sin_care_leaver_deaths",
     "sin_timeliness",
 )
-STAGING_FOLDER = ".staging"
+VERSIONS_FOLDER = ".versions"
 
 
 def files_for(last_year: int) -> tuple[str, ...]:
@@ -37,8 +37,8 @@ def reporting_year(day: dt.date) -> int:
 
 
 def staging(publish: Path, run_id: str) -> Path:
-    """Where a run builds what it publishes, before it is swapped in whole."""
-    return publish / STAGING_FOLDER / run_id
+    """Where a run builds what it publishes; PUBLISH/current and internal point here once it succeeds."""
+    return publish / VERSIONS_FOLDER / run_id
 
 
 @multi_asset(

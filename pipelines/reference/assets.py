@@ -2,11 +2,11 @@
 
 import datetime as dt
 
-import duckdb
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.resources import SinstatsSettings
+from pipelines.serve.lock import connect_when_free
 from pipelines.working_days import CALENDAR_START, bank_holidays
 
 YEARS_AHEAD = 3
@@ -30,7 +30,7 @@ def bank_holidays_table(context: AssetExecutionContext, sinstats: SinstatsSettin
     settings = sinstats.settings()
     frame = bank_holiday_frame(settings.as_at)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse)) as connection:
+    with connect_when_free(settings.warehouse) as connection:
         connection.execute("create schema if not exists reference")
         connection.execute("create or replace table reference.bank_holidays as select * from frame")
     context.log.info(f"{frame.height} bank holidays to {frame['calendar_end'][0]}")

@@ -1,15 +1,17 @@
-"""Serving a good run: the publish folders and the analysts' copy, each replaced whole by a rename."""
+"""Serving a good run: the publish folders and the analysts' copy, each replaced whole by one rename."""
 
+import datetime as dt
 import os
 import shutil
+import uuid
 from pathlib import Path
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, asset
 
 from dashboards.page import render_index
-from pipelines.publish.assets import STAGING_FOLDER, staging
+from pipelines.publish.assets import VERSIONS_FOLDER, staging
 from pipelines.resources import SinstatsSettings
+from pipelines.serve.lock import connect_when_free
 
 GROUP = "serve"
 PAGES = [
@@ -27,16 +29,29 @@ PAGES = [
 ]
 
 
-def swap_in(new: Path, current: Path) -> None:
-    """Replace `current` by `new` with renames, so readers see the old folder or the new one."""
-    old = current.with_name(current.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if current.exists():
-        os.replace(current, old)
-    os.replace(new, current)
-    if old.exists():
-        shutil.rmtree(old)
+def point(link: Path, target: Path) -> None:
+    """Make `link` a symbolic link to `target` in one rename: readers see the old folder or the new one.
+
+    A real folder in the link's place (from before folders were linked) is kept, renamed aside.
+    """
+    if link.exists() and not link.is_symlink():
+        link.rename(link.with_name(f"{link.name}.before-versions-{dt.datetime.now():%Y%m%dT%H%M%S}"))
+    temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex}")
+    os.symlink(os.path.relpath(target, link.parent), temporary)
+    os.replace(temporary, link)
+
+
+def prune_versions(publish: Path, keep: int = 2) -> None:
+    """Remove published versions no link points to, keeping the newest `keep` (the last good ones)."""
+    versions = publish / VERSIONS_FOLDER
+    if not versions.is_dir():
+        return
+    linked = {(publish / name).resolve() for name in ("current", "internal") if (publish / name).is_symlink()}
+    candidates = sorted(versions.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+    in_use = {folder for folder in candidates if any(link.is_relative_to(folder) for link in linked)}
+    for folder in candidates[keep:]:
+        if folder not in in_use:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -53,16 +68,16 @@ def write_atomically(path: Path, text: str) -> None:
         AssetKey(["dashboards", "timeliness_page"]),
         AssetKey(["dashboards", "data_quality_page"]),
     ],
-    description="PUBLISH/current/, PUBLISH/internal/ and PUBLISH/index.html, each swapped in whole",
+    description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version) and PUBLISH/index.html",
 )
 def publication(context: AssetExecutionContext, sinstats: SinstatsSettings) -> None:
     settings = sinstats.settings()
     built = staging(settings.publish, context.run_id)
-    swap_in(built / "current", settings.current)
-    swap_in(built / "internal", settings.internal)
+    point(settings.current, built / "current")
+    point(settings.internal, built / "internal")
     write_atomically(settings.publish / "index.html", render_index(settings.as_at.isoformat(), PAGES))
-    # Staging folders of this run, and of runs that stopped half-way, are no longer needed.
-    shutil.rmtree(settings.publish / STAGING_FOLDER, ignore_errors=True)
+    # Versions of earlier runs, and of runs that stopped half-way, are no longer needed.
+    prune_versions(settings.publish)
     context.log.info(f"published to {settings.current} and {settings.internal}")
 
 
@@ -75,7 +90,7 @@ def publication(context: AssetExecutionContext, sinstats: SinstatsSettings) -> N
 def analysts_copy(context: AssetExecutionContext, sinstats: SinstatsSettings) -> None:
     """Checkpoint the warehouse, copy it beside itself, and rename the copy into place."""
     settings = sinstats.settings()
-    with duckdb.connect(str(settings.warehouse)) as connection:
+    with connect_when_free(settings.warehouse) as connection:
         connection.execute("checkpoint")
     partial = settings.analysts_copy.with_name(settings.analysts_copy.name + ".partial")
     shutil.copyfile(settings.warehouse, partial)

@@ -1,0 +1,78 @@
+"""One run at a time per warehouse: an advisory lock file beside it, held for the whole run.
+
+The operating system releases the lock when the process holding it ends, however it ends
+(SIGKILL included), so a killed run never leaves a stale lock for the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+WAIT_VARIABLE = "SINSTATS_LOCK_WAIT_SECONDS"
+DEFAULT_WAIT_SECONDS = 1800
+
+
+class WarehouseBusy(Exception):
+    """Another run held the warehouse for longer than this run would wait."""
+
+
+def lock_path(warehouse: Path) -> Path:
+    return warehouse.with_name(warehouse.name + ".lock")
+
+
+@contextmanager
+def warehouse_lock(warehouse: Path, log: Callable[[str], None], wait_seconds: float | None = None) -> Iterator[None]:
+    """Hold the warehouse's lock; wait for a run in progress to finish, up to a limit."""
+    if wait_seconds is None:
+        wait_seconds = float(os.environ.get(WAIT_VARIABLE, DEFAULT_WAIT_SECONDS))
+    path = lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
+        deadline = time.monotonic() + wait_seconds
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another run"
+                    log(f"another run is using {warehouse.name} ({holder}); waiting up to {wait_seconds:.0f} s")
+                    told = True
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"another run has been using {warehouse} for more than {wait_seconds:.0f} s; "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def connect_when_free(path: Path, seconds: float = 120) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-write, waiting while a process of a killed run still holds DuckDB's own lock."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
