@@ -66,7 +66,7 @@ class _ProgressHandler(logging.Handler):
         event = meta.get("dagster_event")
         step = meta.get("step_key") or meta.get("op_name") or ""
         if event is None:
-            if record.levelno >= logging.INFO and meta.get("orig_message") and step:
+            if record.levelno >= logging.INFO and meta.get("orig_message"):
                 self.progress(f"  {meta['orig_message']}")
             return
         kind = event.event_type

@@ -29,7 +29,10 @@ def test_a_second_holder_waits_and_then_gives_up_with_a_clear_message(tmp_path):
     holder.start()
     assert ready.wait(10)
     messages = []
-    with pytest.raises(WarehouseBusy, match="another run has been using"), warehouse_lock(warehouse, messages.append, 1):
+    with (
+        pytest.raises(WarehouseBusy, match="another run has been using"),
+        warehouse_lock(warehouse, messages.append, 1),
+    ):
         pass
     assert messages and "waiting up to 1 s" in messages[0]
     holder.join()
@@ -50,7 +53,9 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
 
 
 def _evaluate(landing: Path, cursor: str | None):
-    paths = SinstatsSettings(landing=str(landing), warehouse=str(landing.parent / "w.duckdb"), publish=str(landing.parent))
+    paths = SinstatsSettings(
+        landing=str(landing), warehouse=str(landing.parent / "w.duckdb"), publish=str(landing.parent)
+    )
     context = build_sensor_context(cursor=cursor, resources={"paths": paths})
     result = defs.get_sensor_def("new_extract_files").evaluate_tick(context)
     return result.run_requests or [], result.cursor

@@ -1,0 +1,158 @@
+"""A warehouse that never breaks: killed runs, runs started together, analysts querying throughout."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.generate.synthetic import GenerateOptions, generate
+from pipelines.ingest.assets import files_that_do_not_add_up
+from tests.conftest import notification, write_csv
+
+pytestmark = pytest.mark.e2e
+SINSTATS = str(Path(sys.executable).with_name("sinstats"))
+
+
+def start_run(root: Path, landing: Path, **popen) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            SINSTATS,
+            "run",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(root / "w" / "sin.duckdb"),
+            "--publish",
+            str(root / "publish"),
+            "--as-at",
+            "2026-10-01",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **popen,
+    )
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def state(root: Path) -> tuple[str, dict[str, str], dict[str, str]]:
+    analysts = hashlib.sha256((root / "w" / "sin_analysts.duckdb").read_bytes()).hexdigest()
+    return analysts, digest(root / "publish" / "current"), digest(root / "publish" / "internal")
+
+
+@pytest.fixture
+def landing(tmp_path) -> Path:
+    folder = tmp_path / "landing"
+    generate(GenerateOptions(out=folder, first_year=2024, last_year=2025, seed=3, scale=0.3))
+    return folder
+
+
+def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_recovers(tmp_path, landing):
+    first = start_run(tmp_path, landing)
+    assert first.wait(300) == 0, first.stdout.read()
+    before = state(tmp_path)
+    generate(GenerateOptions(out=tmp_path / "later", first_year=2026, last_year=2026, seed=4, scale=0.3))
+    for path in (tmp_path / "later").glob("notifications_*"):
+        path.rename(landing / path.name)
+    killed = start_run(tmp_path, landing, start_new_session=True)
+    seen = []
+    for line in killed.stdout:
+        seen.append(line)
+        if "sinstats_dbt started" in line:
+            break
+    time.sleep(4)  # well into the dbt build
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait(30)
+    assert any("sinstats_dbt started" in line for line in seen), "".join(seen)
+    assert state(tmp_path) == before
+    recovered = start_run(tmp_path, landing)
+    output = recovered.communicate(timeout=300)[0]
+    assert recovered.returncode == 0, output
+    after = state(tmp_path)
+    assert after[0] != before[0] and after[1] != before[1]
+    with duckdb.connect(str(tmp_path / "w" / "sin_analysts.duckdb"), read_only=True) as connection:
+        assert files_that_do_not_add_up(connection) == []
+        loaded = connection.execute("select count(*), count(distinct file_sha256) from raw.loaded_files").fetchone()
+    assert loaded[0] == loaded[1] == len(list(landing.iterdir()))
+
+
+def test_two_runs_started_together_never_corrupt_anything(tmp_path, landing):
+    runs = [start_run(tmp_path, landing) for _ in range(2)]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert any("another run is using sin.duckdb" in output for output in outputs)
+    with duckdb.connect(str(tmp_path / "w" / "sin_analysts.duckdb"), read_only=True) as connection:
+        assert files_that_do_not_add_up(connection) == []
+        files = connection.execute("select count(*), count(distinct file_sha256) from raw.loaded_files").fetchone()
+        duplicates = connection.execute(
+            "select count(*) from (select _file_sha256, _row_number from raw.notifications group by all having count(*) > 1)"
+        ).fetchone()[0]
+    assert files[0] == files[1] == len(list(landing.iterdir()))
+    assert duplicates == 0
+
+
+def test_an_analyst_query_loop_never_fails_during_a_full_run(tmp_path, landing):
+    first = start_run(tmp_path, landing)
+    assert first.wait(300) == 0
+    analysts = tmp_path / "w" / "sin_analysts.duckdb"
+    new = [
+        notification(
+            notification_id=f"SIN-9000{n:02d}",
+            record_updated_at="2025-06-07T10:00:00",
+            la_aware_date="2025-06-02",
+            notification_date="2025-06-06",
+            incident_date="",
+        )
+        for n in range(12)
+    ]
+    write_csv(landing / "notifications_20250610_new.csv", new)
+    failures, answers = [], []
+    stop = threading.Event()
+
+    def query_loop():
+        while not stop.is_set():
+            try:
+                with duckdb.connect(str(analysts), read_only=True) as connection:
+                    answers.append(connection.execute("select count(*) from marts.fct_notifications").fetchone()[0])
+            except Exception as error:  # any failure at all is what this test looks for
+                failures.append(repr(error))
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=query_loop)
+    thread.start()
+    run = start_run(tmp_path, landing)
+    sql_answers = []
+    while run.poll() is None:
+        result = subprocess.run(
+            [
+                SINSTATS,
+                "sql",
+                "select count(*) as n from marts.fct_notifications",
+                "--warehouse",
+                str(tmp_path / "w" / "sin.duckdb"),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        sql_answers.append(result.returncode)
+        time.sleep(1)
+    time.sleep(1)  # the loop's queries after the run see the new copy
+    stop.set()
+    thread.join()
+    assert run.returncode == 0, run.stdout.read()
+    assert failures == []
+    assert len(answers) > 50
+    assert answers[-1] == answers[0] + 12  # the old count throughout the run, then the new one
+    assert sql_answers and set(sql_answers) == {0}
