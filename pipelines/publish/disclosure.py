@@ -27,7 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-Equation = dict[int, int]  # cell index -> coefficient (+1 or -1); the cells add to zero
+Equation = dict[int, int]
+SPARSE_SHARE = 0.25  # a group of sums with fewer counts than this share above the threshold is hidden whole
+SPARSE_MIN_CELLS = 50  # ...in a group at least this large (a year of a table, not a hand-made example)
+MAX_ROUNDS = 10  # rounds of one more cell per worked-out cell, before hiding whole sums  # cell index -> coefficient (+1 or -1); the cells add to zero
 
 
 @dataclass(frozen=True)
@@ -70,18 +73,63 @@ def _cheapest(cells: Cells, equation: Equation, suppressed: list[bool]) -> int |
     return min(candidates, key=lambda i: (cells.values[i], cells.order[i])) if candidates else None
 
 
+def _sparse_groups(cells: Cells, equations: Sequence[Equation], primary_max: int) -> set[int]:
+    """Cells of linked groups of sums (a year of a table) where few counts are above the threshold.
+
+    Such a group (a year of very few notifications) is hidden whole: with almost every count
+    small, secondary suppression would hide nearly everything anyway, one costly step at a time.
+    """
+    parent: dict[int, int] = {}
+
+    def find(cell: int) -> int:
+        parent.setdefault(cell, cell)
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for equation in equations:
+        members = list(equation)
+        for cell in members[1:]:
+            parent[find(cell)] = find(members[0])
+    groups: dict[int, list[int]] = {}
+    for cell in list(parent):
+        groups.setdefault(find(cell), []).append(cell)
+    sparse = set()
+    for members in groups.values():
+        large = sum(1 for cell in members if cells.values[cell] > primary_max)
+        if len(members) >= SPARSE_MIN_CELLS and large < SPARSE_SHARE * len(members):
+            sparse.update(members)
+    return sparse
+
+
 def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> list[bool]:
     """Which cells to publish as `c`: the rule, then as many more as the attack needs."""
     suppressed = [1 <= value <= primary_max for value in cells.values]
+    sparse = _sparse_groups(cells, equations, primary_max)
+    for cell in sparse:
+        suppressed[cell] = suppressed[cell] or not cells.known[cell]
+    equations = [equation for equation in equations if not any(cell in sparse for cell in equation)]
     containing: dict[int, list[int]] = {}
     for number, equation in enumerate(equations):
         for cell in equation:
             containing.setdefault(cell, []).append(number)
+    rounds = 0
     while True:
         _apply_rule(cells, equations, containing, suppressed)
         pinned = disclosed(cells.values, suppressed, cells.known, equations)
         if not pinned:
             return suppressed
+        rounds += 1
+        if rounds > MAX_ROUNDS:
+            # A table of small counts throughout: hide every open cell of the sums that still
+            # give a cell away, which cannot give anything away.
+            for cell in pinned:
+                for number in containing.get(cell, []):
+                    for other in equations[number]:
+                        if not cells.known[other]:
+                            suppressed[other] = True
+            continue
         for cell in pinned:
             options = [_cheapest(cells, equations[n], suppressed) for n in containing.get(cell, [])]
             options = [i for i in options if i is not None]
@@ -162,41 +210,23 @@ def disclosed(
     return sorted(pinned)
 
 
-def _forced_zero(a: np.ndarray, b: np.ndarray, step: float = 1e-4) -> set[int]:
-    """The cells that are zero in every solution of A x = b, x >= 0.
+def _forced_zero(a: np.ndarray, b: np.ndarray) -> set[int]:
+    """The cells that are zero in every solution of A x = b, x >= 0, from one linear program.
 
-    One linear program lifts every cell it can to at least `step` at once; a cell it leaves
-    below that is checked on its own (can it be positive at all?).
+    It lifts every cell it can to at least `step` at once (maximising the sum of min(x, step)).
+    With step = 1 / (n + 1), the average of solutions that each make one cell positive lifts
+    them all, so at the optimum every cell that can be positive is at `step`; the rest are
+    held at zero.
     """
     n = a.shape[1]
-    # variables: x (n), s (n); maximise sum(s) with s <= x, 0 <= s <= step
+    step = 1.0 / (n + 1)
     objective = np.concatenate([np.zeros(n), -np.ones(n)])
     a_eq = np.hstack([a, np.zeros_like(a)]) if a.shape[0] else None
     a_ub = np.hstack([-np.eye(n), np.eye(n)])
     bounds = [(0, None)] * n + [(0, step)] * n
     lifted = linprog(
-        objective,
-        A_ub=a_ub,
-        b_ub=np.zeros(n),
-        A_eq=a_eq,
-        b_eq=b if a.shape[0] else None,
-        bounds=bounds,
-        method="highs",
+        objective, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=b if a.shape[0] else None, bounds=bounds, method="highs"
     )
     if lifted.status != 0:
         raise ValueError("the published sums are inconsistent")
-    doubtful = [k for k in range(n) if lifted.x[n + k] < step / 2]
-    forced = set()
-    for k in doubtful:
-        objective = np.zeros(n)
-        objective[k] = -1
-        high = linprog(
-            objective,
-            A_eq=a if a.shape[0] else None,
-            b_eq=b if a.shape[0] else None,
-            bounds=[(0, None)] * n,
-            method="highs",
-        )
-        if high.status == 0 and -high.fun < 1 - 1e-6:
-            forced.add(k)
-    return forced
+    return {k for k in range(n) if lifted.x[n + k] < step / 2}
