@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-Equation = dict[int, int]
+Equation = dict[int, int]  # cell index -> coefficient (+1 or -1); the cells add to zero
 SPARSE_SHARE = 0.25  # a group of sums with fewer counts than this share above the threshold is hidden whole
 SPARSE_MIN_CELLS = 50  # ...in a group at least this large (a year of a table, not a hand-made example)
-MAX_ROUNDS = 10  # rounds of one more cell per worked-out cell, before hiding whole sums  # cell index -> coefficient (+1 or -1); the cells add to zero
+MAX_ROUNDS = 10  # rounds of one more cell per worked-out cell, before hiding whole sums
 
 
 @dataclass(frozen=True)
