@@ -107,9 +107,14 @@ def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> l
     """Which cells to publish as `c`: the rule, then as many more as the attack needs."""
     suppressed = [1 <= value <= primary_max for value in cells.values]
     sparse = _sparse_groups(cells, equations, primary_max)
-    for cell in sparse:
-        suppressed[cell] = suppressed[cell] or not cells.known[cell]
-    equations = [equation for equation in equations if not any(cell in sparse for cell in equation)]
+    if sparse:
+        for cell in sparse:
+            suppressed[cell] = suppressed[cell] or not cells.known[cell]
+        sparse_sums = [equation for equation in equations if any(cell in sparse for cell in equation)]
+        # What the public totals still pin down (zeros under a zero total) is no secret: publish it.
+        for cell in disclosed(cells.values, suppressed, cells.known, sparse_sums, exhaustive=True):
+            suppressed[cell] = False
+        equations = [equation for equation in equations if not any(cell in sparse for cell in equation)]
     containing: dict[int, list[int]] = {}
     for number, equation in enumerate(equations):
         for cell in equation:
