@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pandera.polars as pa
@@ -43,7 +43,6 @@ class Column:
     required: bool
     codes: tuple[str, ...] = ()
     pattern: str | None = None
-    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,6 @@ class Contract:
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = ()
     helpers: Callable[[pl.LazyFrame, FileContext], pl.LazyFrame] | None = None
-    descriptions: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:

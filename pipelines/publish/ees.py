@@ -8,19 +8,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.publish.standard import META_COLUMNS, OPTIONAL_META
 from schemas.reference import read_seed
-
-META_COLUMNS = (
-    "col_name",
-    "col_type",
-    "label",
-    "indicator_grouping",
-    "indicator_unit",
-    "indicator_dp",
-    "filter_hint",
-    "filter_grouping_column",
-)
-OPTIONAL_META_COLUMNS = ("filter_default",)
 
 
 def published_columns(manifest_path: Path, model: str) -> list[tuple[str, dict]]:
@@ -64,8 +53,8 @@ def metadata_frame(columns: list[tuple[str, dict]]) -> pl.DataFrame:
                 "filter_default": filter_default(ees),
             }
         )
-    frame = pl.DataFrame(rows, schema={c: pl.String for c in (*META_COLUMNS, *OPTIONAL_META_COLUMNS)})
-    keep = list(META_COLUMNS) + [c for c in OPTIONAL_META_COLUMNS if frame[c].str.len_chars().sum() > 0]
+    frame = pl.DataFrame(rows, schema={c: pl.String for c in (*META_COLUMNS, *OPTIONAL_META)})
+    keep = list(META_COLUMNS) + [c for c in OPTIONAL_META if frame[c].str.len_chars().sum() > 0]
     return frame.select(keep)
 
 

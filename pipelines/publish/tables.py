@@ -93,3 +93,16 @@ def suppressed_counts(frame: pl.DataFrame, count: str, equations: list[Equation]
         .otherwise(pl.col(count).cast(pl.String))
         .alias(count)
     )
+
+
+def national_file(published: pl.DataFrame, countries: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """A national EES file: the mandatory time and geography columns for England, then `columns`."""
+    england = countries.filter(pl.col("country_name") == "England").row(0, named=True)
+    return published.select(
+        pl.col("time_period").cast(pl.String),
+        pl.lit("Reporting year").alias("time_identifier"),
+        pl.lit("National").alias("geographic_level"),
+        pl.lit(england["country_code"]).alias("country_code"),
+        pl.lit(england["country_name"]).alias("country_name"),
+        *columns,
+    )

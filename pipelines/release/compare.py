@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from pipelines.publish.standard import GEOGRAPHY_COLUMNS, MANDATORY
+
+NOT_FILTERS = (*MANDATORY, *GEOGRAPHY_COLUMNS)
+
 REVISION_COLUMNS = (
     "file",
     "time_period",
@@ -64,23 +68,7 @@ def figure_changes(old: Path, new: Path, files: tuple[str, ...], years: set[str]
                             "area_code": fields.get("old_la_code")
                             or fields.get("region_code")
                             or fields["country_code"],
-                            "filters": "; ".join(
-                                f"{k}={v}"
-                                for k, v in key
-                                if k
-                                not in (
-                                    "time_period",
-                                    "time_identifier",
-                                    "geographic_level",
-                                    "country_code",
-                                    "country_name",
-                                    "region_code",
-                                    "region_name",
-                                    "new_la_code",
-                                    "la_name",
-                                    "old_la_code",
-                                )
-                            ),
+                            "filters": "; ".join(f"{k}={v}" for k, v in key if k not in NOT_FILTERS),
                             "indicator": indicator,
                             "previous_value": previous,
                             "this_value": current,
