@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from dagster import Definitions, define_asset_job, in_process_executor
-from dagster_dbt import DbtCliResource
 
 from pipelines.automation.sensors import daily_schedule, sensor_for
 from pipelines.dashboards.assets import data_quality_dashboard, release_dashboard, timeliness_dashboard
@@ -18,7 +14,7 @@ from pipelines.resources import LockedSettings, SinstatsSettings
 from pipelines.serve.assets import analysts_copy, publication
 from pipelines.settings import Settings, load_settings
 from pipelines.transform.assets import sinstats_dbt
-from pipelines.transform.project import DBT_PROJECT
+from pipelines.transform.project import dbt_cli
 
 ASSETS = [
     landing_extracts,
@@ -53,7 +49,7 @@ def build_definitions(settings: Settings | None = None, loggers: dict | None = N
         resources={
             "sinstats": LockedSettings.from_settings(settings),
             "paths": SinstatsSettings.from_settings(settings),
-            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt"))),
+            "dbt": dbt_cli(),
         },
     )
 
