@@ -12,7 +12,7 @@ export DAGSTER_DISABLE_TELEMETRY := true
 # sqlfluff's dbt templater compiles the project; it needs a database file of its own.
 LINT_DATABASE := $(CURDIR)/data/warehouse/lint.duckdb
 
-.PHONY: run test lint unit dbt-test sample golden clean
+.PHONY: run test lint unit dbt-test sample golden bench clean
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -50,6 +50,11 @@ sample: $(BIN)/.synced
 ## golden: regenerate the golden files the end-to-end tests compare with (on purpose only)
 golden: $(BIN)/.synced
 	SINSTATS_UPDATE_GOLDEN=1 $(BIN)/pytest tests/e2e -k golden
+
+## bench: time `sinstats run` from 5,000 to 10,000,000 rows beside the floor (see benchmarks/RESULTS.md)
+BENCH_SIZES ?= 5k,100k,1m,10m
+bench: $(BIN)/.synced
+	$(BIN)/python -m benchmarks.bench --sample --sizes $(BENCH_SIZES) --daily 1m
 
 clean:
 	rm -rf data/warehouse data/publish dbt/target dbt/logs

@@ -124,6 +124,7 @@ def generate(
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 2026,
     scale: Annotated[float, typer.Option("--scale", help="1 = the national volume.")] = 1.0,
     bad_rows: Annotated[float, typer.Option("--bad-rows", help="Share of rows to break.")] = 0.0,
+    csv_only: Annotated[bool, typer.Option("--csv-only", help="Write every file as CSV (no XLSX).")] = False,
 ) -> None:
     """Write synthetic notifications_, reviews_ and la_context_ extracts."""
     match = re.fullmatch(r"(\d{4})-(\d{4})", years)
@@ -136,7 +137,7 @@ def generate(
     from pipelines.generate.synthetic import GenerateOptions
     from pipelines.generate.synthetic import generate as write_extracts
 
-    options = GenerateOptions(out_dir, int(match.group(1)), int(match.group(2)), seed, scale, bad_rows)
+    options = GenerateOptions(out_dir, int(match.group(1)), int(match.group(2)), seed, scale, bad_rows, csv_only)
     written = write_extracts(options)
     out.print(f"wrote {len(written)} files to {out_dir}")
 

@@ -144,6 +144,7 @@ class GenerateOptions:
     seed: int = 2026
     scale: float = 1.0
     bad_rows: float = 0.0
+    csv_only: bool = False
 
 
 def _year_bounds(year: int) -> tuple[np.datetime64, np.datetime64]:
@@ -480,7 +481,7 @@ def generate(options: GenerateOptions) -> list[Path]:
     written: list[Path] = []
     overlap = np.timedelta64(45, "D")
     previous = np.datetime64("1900-01-01")
-    use_xlsx = options.scale <= XLSX_MAX_SCALE
+    use_xlsx = options.scale <= XLSX_MAX_SCALE and not options.csv_only
     for index, export in enumerate(exports):
         window_start = previous - overlap
         stamp = export.astype(dt.date).strftime("%Y%m%d")

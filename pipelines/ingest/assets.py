@@ -64,7 +64,13 @@ def landing_extracts(context: AssetExecutionContext, sinstats: SinstatsSettings)
         "rows_read": report.rows("rows_read"),
         "rows_loaded": report.rows("rows_loaded"),
         "rows_quarantined": report.rows("rows_quarantined"),
+        **{f"seconds_{phase}": round(report.seconds[phase], 3) for phase in ("read", "validate", "load")},
     }
+    context.log.info(
+        "read {read:.1f} s, validated {validate:.1f} s, loaded {load:.1f} s".format_map(
+            {phase: report.seconds[phase] for phase in ("read", "validate", "load")}
+        )
+    )
     detail = json.dumps({"files": [asdict(f) for f in report.files], "ignored": report.ignored})
     for spec in SPECS:
         metadata = dict(summary)

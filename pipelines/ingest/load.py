@@ -8,6 +8,8 @@ read again.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +113,8 @@ class FileOutcome:
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    seconds: Counter = field(default_factory=Counter)
+    """Seconds spent reading files, validating their rows and loading them, over all files."""
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -139,8 +143,15 @@ def _reject(connection, landed: LandedFile, checksum: str, reason: str, now, run
     return FileOutcome(landed.name, landed.kind, "rejected", reason=reason)
 
 
-def ingest_file(connection: duckdb.DuckDBPyConnection, landed: LandedFile, run_id: str | None = None) -> FileOutcome:
-    """Read, validate and load one file in one transaction."""
+def ingest_file(
+    connection: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    run_id: str | None = None,
+    seconds: Counter | None = None,
+) -> FileOutcome:
+    """Read, validate and load one file in one transaction; add the time of each phase to `seconds`."""
+    seconds = Counter() if seconds is None else seconds
+    started = time.perf_counter()
     checksum = sha256(landed.path)
     earlier = _seen(connection, checksum)
     if earlier is not None:
@@ -157,17 +168,23 @@ def ingest_file(connection: duckdb.DuckDBPyConnection, landed: LandedFile, run_i
             except FileRejected as rejection:
                 outcome = _reject(connection, landed, checksum, str(rejection), now, run_id)
             else:
-                outcome = _load_rows(connection, landed, checksum, extract, contract, now, run_id)
+                seconds["read"] += time.perf_counter() - started
+                outcome = _load_rows(connection, landed, checksum, extract, contract, now, run_id, seconds)
+        started = time.perf_counter()
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")
         raise
+    seconds["load"] += time.perf_counter() - started
     return outcome
 
 
-def _load_rows(connection, landed, checksum, extract, contract, now, run_id) -> FileOutcome:
+def _load_rows(connection, landed, checksum, extract, contract, now, run_id, seconds: Counter) -> FileOutcome:
     context = FileContext(file_date=landed.file_date, reporting_year=landed.reporting_year)
+    started = time.perf_counter()
     result = validate(contract, extract.frame, context)
+    seconds["validate"] += time.perf_counter() - started
+    started = time.perf_counter()
     lineage = {
         "_file_name": pl.lit(landed.name),
         "_file_sha256": pl.lit(checksum),
@@ -210,6 +227,7 @@ def _load_rows(connection, landed, checksum, extract, contract, now, run_id) -> 
             run_id,
         ],
     )
+    seconds["load"] += time.perf_counter() - started
     return outcome
 
 
@@ -221,7 +239,7 @@ def ingest_landing(warehouse: Path, landing: Path, run_id: str | None = None, lo
     with connect_when_free(warehouse) as connection:
         ensure_tables(connection)
         for landed in known:
-            outcome = ingest_file(connection, landed, run_id)
+            outcome = ingest_file(connection, landed, run_id, report.seconds)
             report.files.append(outcome)
             if log is not None:
                 log(outcome)

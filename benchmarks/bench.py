@@ -1,0 +1,413 @@
+"""The benchmark: `sinstats run` on synthetic landing folders of growing size, beside a floor.
+
+For each size it generates a clean landing folder (CSV only, so the floor can read every file),
+runs `sinstats run` on a new warehouse as a separate process, and reports wall time, peak
+memory (the resident memory of the whole process tree, sampled every 0.1 s) and the time of
+each stage, read from the run's own Dagster history. Beside it, the floor: benchmarks/floor.sql
+computes the same figures straight from the same files in one DuckDB script; its time is
+reported with the ratio pipeline / floor, and its figures are compared with the pipeline's.
+
+    python -m benchmarks.bench --sizes 5k,100k,1m,10m --sample --daily 1m
+
+Results go to OUT/results.json and OUT/results.md (default OUT: data/bench). Landing folders
+are kept and reused when the generator's options are the same (`--fresh` makes them again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SINSTATS = Path(sys.executable).with_name("sinstats")
+FLOOR_SQL = Path(__file__).with_name("floor.sql")
+SEEDS = ROOT / "dbt" / "seeds" / "reference"
+SAMPLE = ROOT / "data" / "sample"
+AS_AT = "2026-10-01"
+SEED = 7
+# Notification rows the generator writes at scale 1 (the national volume, with versions).
+ROWS_PER_SCALE = 5_650
+SIZES = {"5k": 5_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+    returncode: int
+
+
+@dataclass
+class SizeResult:
+    size: str
+    notification_rows: int = 0
+    review_rows: int = 0
+    generate_seconds: float | None = None
+    wall_seconds: float = 0.0
+    peak_mb: float = 0.0
+    succeeded: bool = False
+    stages: dict[str, float] = field(default_factory=dict)
+    steps: dict[str, float] = field(default_factory=dict)
+    floor_seconds: float | None = None
+    floor_peak_mb: float | None = None
+    floor_figures: int | None = None
+    floor_differences: int | None = None
+    daily: dict | None = None
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total
+
+
+def measure(command: list[str], log: Path, env: dict | None = None) -> Measured:
+    """Run a command to its end; its wall time and the peak memory of its process tree."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    peak = 0
+    with log.open("w") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss_kb(process.pid))
+                done.wait(0.1)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        returncode = process.wait()
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+    return Measured(seconds=seconds, peak_mb=peak / 1024, returncode=returncode)
+
+
+def rows_read(warehouse: Path, kind: str) -> int:
+    """Rows the run read from files of one kind, from the warehouse's own file log."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        query = "select coalesce(sum(rows_read), 0) from raw.loaded_files where kind = ?"
+        return int(connection.execute(query, [kind]).fetchone()[0])
+
+
+def landing_folder(out: Path, size: str, fresh: bool) -> tuple[Path, float | None]:
+    """A clean CSV landing folder of about SIZE notification rows; reused when already made."""
+    scale = SIZES[size] / ROWS_PER_SCALE
+    folder = out / "landing" / size
+    marker = folder / ".generated.json"
+    options = {"scale": round(scale, 4), "seed": SEED, "bad_rows": 0, "csv_only": True}
+    if not fresh and marker.exists() and json.loads(marker.read_text()) == options:
+        return folder, None
+    shutil.rmtree(folder, ignore_errors=True)
+    command = [str(SINSTATS), "generate", "--out", str(folder), "--scale", str(options["scale"])]
+    command += ["--seed", str(SEED), "--bad-rows", "0", "--csv-only"]
+    measured = measure(command, out / "logs" / f"generate_{size}.log")
+    if measured.returncode != 0:
+        raise SystemExit(f"generating {size} failed: see {out / 'logs' / f'generate_{size}.log'}")
+    marker.write_text(json.dumps(options))
+    return folder, measured.seconds
+
+
+def stage_seconds(warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Seconds per stage and per Dagster step of the warehouse's latest run, from its history."""
+    from dagster import AssetKey, DagsterInstance
+
+    with DagsterInstance.from_config(str(warehouse.parent / "dagster_home")) as instance:
+        run = instance.get_run_records(limit=1)[0].dagster_run
+        steps = {s.step_key: s.end_time - s.start_time for s in instance.get_run_step_stats(run.run_id)}
+        event = instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))
+        metadata = event.asset_materialization.metadata if event else {}
+    phase = {name: float(metadata[f"seconds_{name}"].value) for name in ("read", "validate", "load")}
+
+    def total(prefix: str) -> float:
+        return sum(seconds for step, seconds in steps.items() if step.startswith(prefix))
+
+    stages = {
+        "read and validate": phase["read"] + phase["validate"],
+        "load": phase["load"],
+        "dbt build": total("sinstats_dbt"),
+        "publish": total("open_data_files") + total("serve__"),
+        "dashboards": total("dashboards__"),
+    }
+    return stages, steps
+
+
+def run_pipeline(landing: Path, work: Path, name: str) -> tuple[Measured, Path]:
+    warehouse = work / "warehouse" / "sin.duckdb"
+    command = [str(SINSTATS), "run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    command += ["--publish", str(work / "publish"), "--as-at", AS_AT]
+    return measure(command, work / "logs" / f"{name}.log"), warehouse
+
+
+def bank_holiday_literals() -> str:
+    from pipelines.working_days import bank_holidays
+
+    return ", ".join(f"date '{day.isoformat()}'" for day in bank_holidays(2017, 2029))
+
+
+def floor_command(landing: Path, database: Path) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.bench", "floor", str(landing), str(database)]
+
+
+def run_floor(landing: Path, database: Path) -> None:
+    """The floor script, on its own (called in a separate process by `measure`)."""
+    import duckdb
+
+    script = FLOOR_SQL.read_text().format(
+        landing=landing, seeds=SEEDS, as_at=AS_AT, bank_holidays=bank_holiday_literals()
+    )
+    database.unlink(missing_ok=True)
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(script)
+
+
+# Each floor table, and the same figures from the pipeline's warehouse.
+COMPARISONS = {
+    "floor_totals": """
+        select time_period::int as reporting_year,
+            coalesce(natures.code, 'Total') as nature, number_notifications::bigint as notifications
+        from pipeline.publish.sin_total_notifications as published
+        left join pipeline.reference.nature_of_notification as natures
+            on published.nature_of_notification = natures.label
+    """,
+    "floor_local_authorities": """
+        select reporting_year, la_code, count(*) as notifications
+        from pipeline.marts.fct_notifications where is_counted group by all
+    """,
+    "floor_characteristics": """
+        unpivot (
+            select reporting_year, nature, child_sex, child_age::varchar as child_age, child_ethnicity,
+                child_disability, child_looked_after, child_cin_plan, child_cp_plan, known_to_agency,
+                placement_type
+            from pipeline.marts.fct_notifications where is_counted
+        ) on child_sex, child_age, child_ethnicity, child_disability, child_looked_after,
+            child_cin_plan, child_cp_plan, known_to_agency, placement_type
+        into name characteristic value code
+    """,
+    "floor_timeliness": """
+        select reporting_year, measure_code, status, count(*) as cases
+        from pipeline.marts.fct_timeliness
+        where measure_code in ('notification', 'rapid_review') and status in ('on_time', 'late')
+        group by all
+    """,
+}
+
+
+def compare_floor(floor_db: Path, analysts_copy: Path) -> tuple[int, int]:
+    """How many figures the floor computed, and how many differ from the pipeline's."""
+    import duckdb
+
+    with duckdb.connect(str(floor_db), read_only=True) as connection:
+        connection.execute(f"attach '{analysts_copy}' as pipeline (read_only)")
+        figures = differences = 0
+        for table, query in COMPARISONS.items():
+            if table == "floor_characteristics":
+                query = f"select reporting_year, nature, characteristic, code, count(*) as notifications from ({query}) group by all"
+            floor_rows = connection.execute(f"select count(*) from {table}").fetchone()[0]
+            differing = connection.execute(
+                f"select count(*) from ((select * from {table} except all ({query})) "
+                f"union all (({query}) except all select * from {table}))"
+            ).fetchone()[0]
+            figures += floor_rows
+            differences += differing
+    return figures, differences
+
+
+def daily_file(landing: Path, target: Path, rows: int = 10) -> Path:
+    """A new export of a few new notifications, dated the day after the folder's last export."""
+    import polars as pl
+
+    latest = max(landing.glob("notifications_*.csv"))
+    frame = pl.read_csv(latest, infer_schema=False).tail(rows)
+    day = dt.datetime.strptime(latest.stem.split("_")[1], "%Y%m%d").date() + dt.timedelta(days=1)
+    frame = frame.with_columns(
+        notification_id=pl.Series([f"SIN-{90_000_000 + i}" for i in range(frame.height)]),
+        record_version=pl.lit("1"),
+        record_status=pl.lit("active"),
+        duplicate_of=pl.lit(None, pl.String),
+        record_updated_at=pl.lit(f"{day.isoformat()}T09:00:00"),
+        notification_date=pl.lit(day.isoformat()),
+    )
+    path = target / f"notifications_{day:%Y%m%d}.csv"
+    frame.write_csv(path)
+    return path
+
+
+def run_daily(landing: Path, work: Path) -> dict:
+    """Add one small new file to an already built warehouse and run again."""
+    import duckdb
+
+    daily_landing = work / "landing_daily"
+    shutil.rmtree(daily_landing, ignore_errors=True)
+    daily_landing.mkdir(parents=True)
+    for path in landing.glob("*.csv"):
+        (daily_landing / path.name).symlink_to(path.resolve())
+    new = daily_file(landing, daily_landing)
+    # Same warehouse, so the files already loaded are recognised by their bytes.
+    measured, warehouse = run_pipeline(daily_landing, work, "daily")
+    stages, steps = stage_seconds(warehouse)
+    with duckdb.connect(str(warehouse.with_name("sin_analysts.duckdb")), read_only=True) as connection:
+        run_id = connection.execute("select run_id from raw.loaded_files order by loaded_at desc limit 1").fetchone()[0]
+        read = connection.execute("select file_name from raw.loaded_files where run_id = ?", [run_id]).fetchall()
+    return {
+        "new_file": new.name,
+        "files_read": [name for (name,) in read],
+        "wall_seconds": round(measured.seconds, 1),
+        "peak_mb": round(measured.peak_mb),
+        "succeeded": measured.returncode == 0,
+        "stages": {k: round(v, 1) for k, v in stages.items()},
+        "steps": {k: round(v, 1) for k, v in steps.items()},
+    }
+
+
+def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool) -> SizeResult:
+    result = SizeResult(size=size)
+    if size == "sample":
+        landing = SAMPLE
+    else:
+        landing, result.generate_seconds = landing_folder(out, size, fresh)
+    work = out / "runs" / size
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"[{size}] sinstats run on {landing} ...", flush=True)
+    measured, warehouse = run_pipeline(landing, work, "run")
+    result.wall_seconds, result.peak_mb = measured.seconds, measured.peak_mb
+    result.succeeded = measured.returncode == 0
+    if not result.succeeded:
+        print(f"[{size}] the run failed: see {work / 'logs' / 'run.log'}", flush=True)
+        return result
+    result.notification_rows = rows_read(warehouse, "notifications")
+    result.review_rows = rows_read(warehouse, "reviews")
+    result.stages, result.steps = stage_seconds(warehouse)
+    result.stages["other (start, checks, Dagster)"] = result.wall_seconds - sum(result.stages.values())
+    print(
+        f"[{size}] {result.notification_rows:,} notification rows: run {result.wall_seconds:.1f} s, "
+        f"peak {result.peak_mb:,.0f} MB",
+        flush=True,
+    )
+    if floor and size != "sample":
+        floor_db = work / "floor.duckdb"
+        floor_run = measure(floor_command(landing, floor_db), work / "logs" / "floor.log")
+        if floor_run.returncode != 0:
+            raise SystemExit(f"the floor failed: see {work / 'logs' / 'floor.log'}")
+        result.floor_seconds, result.floor_peak_mb = floor_run.seconds, floor_run.peak_mb
+        result.floor_figures, result.floor_differences = compare_floor(
+            floor_db, warehouse.with_name("sin_analysts.duckdb")
+        )
+        print(
+            f"[{size}] floor {floor_run.seconds:.1f} s; {result.floor_figures:,} figures, "
+            f"{result.floor_differences} differ from the pipeline's",
+            flush=True,
+        )
+    if daily:
+        result.daily = run_daily(landing, work)
+        print(f"[{size}] daily file: {result.daily['wall_seconds']} s, read {result.daily['files_read']}", flush=True)
+    return result
+
+
+def machine() -> dict:
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+def markdown(results: list[SizeResult]) -> str:
+    stages = ["read and validate", "load", "dbt build", "publish", "dashboards", "other (start, checks, Dagster)"]
+    head = ["size", "notification rows", "review rows", "wall s", "peak MB", *[f"{s} s" for s in stages]]
+    head += ["floor s", "dbt / floor", "pipeline / floor", "floor figures differing"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        floor = r.floor_seconds
+        cells = [r.size, f"{r.notification_rows:,}", f"{r.review_rows:,}", f"{r.wall_seconds:.1f}", f"{r.peak_mb:,.0f}"]
+        cells += [f"{r.stages.get(s, 0):.1f}" for s in stages]
+        cells += [
+            f"{floor:.1f}" if floor else "n/a",
+            f"{r.stages.get('dbt build', 0) / floor:.1f}" if floor else "n/a",
+            f"{r.wall_seconds / floor:.1f}" if floor else "n/a",
+            f"{r.floor_differences} of {r.floor_figures:,}" if floor else "n/a",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    for r in results:
+        if r.daily:
+            lines.append("")
+            lines.append(
+                f"Daily file at {r.size}: {r.daily['new_file']} added; {r.daily['wall_seconds']} s wall, "
+                f"peak {r.daily['peak_mb']:,} MB; files read: {', '.join(r.daily['files_read']) or 'none'}; "
+                f"stages: {r.daily['stages']}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["floor"]:
+        run_floor(Path(argv[1]), Path(argv[2]))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5k", help=f"comma-separated, from {', '.join(SIZES)}")
+    parser.add_argument("--sample", action="store_true", help="also run the bundled sample (no floor: it has XLSX)")
+    parser.add_argument("--daily", default="", help="after this size, add a ten-row file and run again")
+    parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument("--fresh", action="store_true", help="generate the landing folders again")
+    parser.add_argument("--no-floor", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size(s) {', '.join(unknown)}: choose from {', '.join(SIZES)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in (["sample"] if args.sample else []) + sizes:
+        results.append(bench_size(size, args.out, args.fresh, not args.no_floor, size == args.daily))
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "command": "python -m benchmarks.bench " + " ".join(argv),
+        "results": [asdict(r) for r in results],
+    }
+    (args.out / "results.json").write_text(json.dumps(report, indent=2))
+    table = markdown(results)
+    (args.out / "results.md").write_text(table + "\n")
+    print(table)
+    return 0 if all(r.succeeded for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
