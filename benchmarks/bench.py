@@ -198,14 +198,16 @@ COMPARISONS = {
         from pipeline.marts.fct_notifications where is_counted group by all
     """,
     "floor_characteristics": """
-        unpivot (
+        select reporting_year, nature, characteristic, code, count(*) as notifications
+        from (unpivot (
             select reporting_year, nature, child_sex, child_age::varchar as child_age, child_ethnicity,
                 child_disability, child_looked_after, child_cin_plan, child_cp_plan, known_to_agency,
                 placement_type
             from pipeline.marts.fct_notifications where is_counted
         ) on child_sex, child_age, child_ethnicity, child_disability, child_looked_after,
             child_cin_plan, child_cp_plan, known_to_agency, placement_type
-        into name characteristic value code
+        into name characteristic value code)
+        group by all
     """,
     "floor_timeliness": """
         select reporting_year, measure_code, status, count(*) as cases
@@ -224,8 +226,6 @@ def compare_floor(floor_db: Path, analysts_copy: Path) -> tuple[int, int]:
         connection.execute(f"attach '{analysts_copy}' as pipeline (read_only)")
         figures = differences = 0
         for table, query in COMPARISONS.items():
-            if table == "floor_characteristics":
-                query = f"select reporting_year, nature, characteristic, code, count(*) as notifications from ({query}) group by all"
             floor_rows = connection.execute(f"select count(*) from {table}").fetchone()[0]
             differing = connection.execute(
                 f"select count(*) from ((select * from {table} except all ({query})) "
