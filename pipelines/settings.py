@@ -37,6 +37,12 @@ class Settings:
         return self.warehouse.parent / "dagster_home"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this warehouse: its manifest, run results and parse state, which the
+        next run reuses (one folder, overwritten each run; the lock keeps runs apart)."""
+        return self.warehouse.parent / f"{self.warehouse.stem}_dbt_target"
+
+    @property
     def current(self) -> Path:
         return self.publish / "current"
 

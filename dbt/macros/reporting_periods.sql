@@ -15,9 +15,10 @@
     make_date(({{ year_expr }})::bigint, 3, 31)
 {%- endmacro %}
 
-{#- The run's as-at date (today when none is set). -#}
+{#- The run's as-at date, read from the one-row table the run writes before dbt starts (not a
+    dbt var: a var that changes every day would make dbt parse the whole project every run). -#}
 {% macro as_at_date() -%}
-    {%- if var('as_at') -%} cast('{{ var("as_at") }}' as date) {%- else -%} current_date {%- endif -%}
+    (select run_parameters.as_at_date from {{ source('reference', 'run_parameters') }} as run_parameters)
 {%- endmacro %}
 
 {#- The reporting year that holds the run's as-at date. -#}

@@ -24,7 +24,7 @@ from pipelines.publish.standard import check_files
 from pipelines.release.bundle import methodology, write_manifest, write_spreadsheet
 from pipelines.release.compare import figure_changes, write_changes
 from pipelines.settings import Settings
-from pipelines.transform.project import run_dbt
+from pipelines.transform.project import run_dbt, write_run_parameters
 
 
 class ReleaseProblem(Exception):
@@ -83,7 +83,9 @@ def build_release(
         bundle = scratch / str(year)
         bundle.mkdir()
         progress(f"building reporting year {year} as at {cut_off.isoformat()} (dbt, in a scratch copy)")
-        dbt_vars = {"as_at": cut_off.isoformat(), "cut_off": cut_off.isoformat(), "release_year": str(year)}
+        with duckdb.connect(str(database)) as connection:
+            write_run_parameters(connection, cut_off)
+        dbt_vars = {"cut_off": cut_off.isoformat(), "release_year": str(year)}
         run_dbt(["build", "--vars", json.dumps(dbt_vars), "--quiet"], database, scratch / "target")
         files = files_for(year)
         with duckdb.connect(str(database), read_only=True) as connection:

@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and checks; one group per dbt folder and schema."""
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -14,7 +13,14 @@ from dagster_dbt import (
 )
 
 from pipelines.resources import SinstatsSettings
-from pipelines.transform.project import DATABASE_VARIABLE, DBT_ENV, DBT_PROJECT, ensure_manifest
+from pipelines.serve.lock import connect_when_free
+from pipelines.transform.project import (
+    DATABASE_VARIABLE,
+    DBT_ENV,
+    DBT_PROJECT,
+    ensure_manifest,
+    write_run_parameters,
+)
 
 
 class SinstatsTranslator(DagsterDbtTranslator):
@@ -42,7 +48,9 @@ class SinstatsTranslator(DagsterDbtTranslator):
 def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, sinstats: SinstatsSettings):
     """Seed, build and test every dbt model on the run's warehouse, as at the run's date."""
     settings = sinstats.settings()
+    with connect_when_free(settings.warehouse) as connection:
+        write_run_parameters(connection, settings.as_at)
     os.environ.update(DBT_ENV)
     os.environ[DATABASE_VARIABLE] = str(settings.warehouse)
-    dbt_vars = json.dumps({"as_at": settings.as_at.isoformat()})
-    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
+    # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
+    yield from dbt.cli(["build"], context=context, target_path=settings.dbt_target).stream()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_WAREHOUSE
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
@@ -49,7 +51,11 @@ def _newest_source_mtime(root: Path) -> float:
 
 
 def ensure_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing or older than any of its files."""
+    """Parse the dbt project when its manifest is missing or older than any of its files.
+
+    It is parsed against the default warehouse, so that the first `sinstats run` there can reuse
+    this parse (dbt parses again from scratch when the database path differs).
+    """
     manifest = Path(DBT_PROJECT.manifest_path)
     if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(DBT_PROJECT_DIR):
         return manifest
@@ -65,10 +71,16 @@ def ensure_manifest() -> Path:
             str(DBT_PROJECT_DIR),
         ],
         check=True,
-        env={**os.environ, **DBT_ENV},
+        env={**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(DEFAULT_WAREHOUSE)},
         cwd=DBT_PROJECT_DIR,
     )
     return manifest
+
+
+def write_run_parameters(connection: duckdb.DuckDBPyConnection, as_at: dt.date) -> None:
+    """The one-row table of the build's parameters the models read (source reference.run_parameters)."""
+    connection.execute("create schema if not exists reference")
+    connection.execute("create or replace table reference.run_parameters as select ?::date as as_at_date", [as_at])
 
 
 class DbtFailed(Exception):
