@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
-from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, logger
+from dagster import AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance, logger
 
 from pipelines.settings import Settings
 
@@ -115,12 +116,22 @@ telemetry:
 
 
 def prepare_dagster_home(settings: Settings) -> None:
-    """Run history lives beside the warehouse; DAGSTER_HOME must exist and be absolute."""
+    """Run history lives beside the warehouse; DAGSTER_HOME must exist and be absolute.
+
+    Its SQLite databases are made here under a file lock: two runs started together on a new
+    warehouse would otherwise both try to create the same tables (the second run then waits for
+    the warehouse lock as usual).
+    """
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    with (settings.dagster_home / ".initialising.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = settings.dagster_home / "dagster.yaml"
+        if not config.exists():
+            config.write_text(DAGSTER_YAML, encoding="utf-8")
+        with DagsterInstance.get() as instance:
+            instance.get_runs_count()
+            instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))
 
 
 def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
