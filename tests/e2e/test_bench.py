@@ -1,0 +1,50 @@
+"""The benchmark at its smallest size, as a smoke test: it runs and its figures agree. Not timed."""
+
+import json
+import subprocess
+import sys
+
+from benchmarks.bench import ROOT
+
+STAGES = {"read and validate", "load", "dbt build", "publish", "dashboards", "other (start, checks, Dagster)"}
+
+
+def test_the_smallest_benchmark_runs_and_the_floor_agrees_with_the_pipeline(tmp_path):
+    command = [sys.executable, "-m", "benchmarks.bench", "--sizes", "5k", "--daily", "5k", "--out", str(tmp_path)]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["machine"]["cores"] >= 1
+    (result,) = report["results"]
+    assert result["size"] == "5k" and result["succeeded"]
+    assert 4_000 <= result["notification_rows"] <= 6_000
+    assert set(result["stages"]) == STAGES
+    assert result["stages"]["dbt build"] > 0 and result["stages"]["read and validate"] > 0
+    assert result["peak_mb"] > 100
+    # The floor computed every figure it covers, and each one equals the pipeline's.
+    assert result["floor_figures"] > 1_000
+    assert result["floor_differences"] == 0
+    # The daily run read the one new file and nothing else.
+    assert result["daily"]["succeeded"]
+    assert result["daily"]["files_read"] == [result["daily"]["new_file"]]
+    assert "| 5k |" in (tmp_path / "results.md").read_text()
+
+    # The comparison is real: one figure changed in the floor shows as two differing rows.
+    import shutil
+
+    import duckdb
+
+    from benchmarks.bench import compare_floor
+
+    run = tmp_path / "runs" / "5k"
+    analysts_copy = run / "warehouse" / "sin_analysts.duckdb"
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copyfile(run / "floor.duckdb", tampered)
+    with duckdb.connect(str(tampered)) as connection:
+        connection.execute(
+            "update floor_totals set notifications = notifications + 1 where reporting_year = 2020 and nature = 'Total'"
+        )
+    _, before = compare_floor(run / "floor.duckdb", analysts_copy)
+    _, after = compare_floor(tampered, analysts_copy)
+    assert after == before + 2
