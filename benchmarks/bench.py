@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -168,6 +169,13 @@ def bank_holiday_literals() -> str:
     return ", ".join(f"date '{day.isoformat()}'" for day in bank_holidays(2017, 2029))
 
 
+def dbt_memory_limit() -> str:
+    """DuckDB's memory limit in the pipeline's dbt builds, so the floor runs under the same."""
+    limit = os.environ.get("SINSTATS_DUCKDB_MEMORY_LIMIT")
+    profile = (ROOT / "dbt" / "profiles.yml").read_text()
+    return limit or re.search(r"SINSTATS_DUCKDB_MEMORY_LIMIT', '([^']+)'", profile).group(1)
+
+
 def floor_command(landing: Path, database: Path) -> list[str]:
     return [sys.executable, "-m", "benchmarks.bench", "floor", str(landing), str(database)]
 
@@ -177,7 +185,11 @@ def run_floor(landing: Path, database: Path) -> None:
     import duckdb
 
     script = FLOOR_SQL.read_text().format(
-        landing=landing, seeds=SEEDS, as_at=AS_AT, bank_holidays=bank_holiday_literals()
+        landing=landing,
+        seeds=SEEDS,
+        as_at=AS_AT,
+        bank_holidays=bank_holiday_literals(),
+        memory_limit=dbt_memory_limit(),
     )
     database.unlink(missing_ok=True)
     with duckdb.connect(str(database)) as connection:

@@ -7,9 +7,11 @@
 -- reading rules (trimmed values, either date format, codes in any case, `805.0` LA codes) but
 -- none of the validation rules. The code lists come from the dbt seeds, as the pipeline's do.
 --
--- Placeholders filled in by bench.py: {landing}, {seeds}, {as_at}, {bank_holidays}.
+-- Placeholders filled in by bench.py: {landing}, {seeds}, {as_at}, {bank_holidays}, and
+-- {memory_limit}, the limit the pipeline's dbt runs under (dbt/profiles.yml).
 
 set timezone = 'Europe/London';
+set memory_limit = '{memory_limit}';
 
 create or replace macro floor_date(x) as coalesce(
     try_strptime(trim(x), '%Y-%m-%d'), try_strptime(trim(x), '%d/%m/%Y')
