@@ -55,6 +55,9 @@ def run(
     ] = None,
 ) -> None:
     """Ingest new extracts, build the warehouse and publish the current open-data files."""
+    from pipelines.transform.manifest import start_parse_in_background
+
+    start_parse_in_background()
     from pipelines.settings import load_settings
 
     settings = load_settings(landing, warehouse, publish, parse_date(as_at, "--as-at"))

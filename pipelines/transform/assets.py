@@ -14,13 +14,8 @@ from dagster_dbt import (
 
 from pipelines.resources import SinstatsSettings
 from pipelines.serve.lock import connect_when_free
-from pipelines.transform.project import (
-    DATABASE_VARIABLE,
-    DBT_ENV,
-    DBT_PROJECT,
-    ensure_manifest,
-    write_run_parameters,
-)
+from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_manifest
+from pipelines.transform.project import DBT_PROJECT, write_run_parameters
 
 
 class SinstatsTranslator(DagsterDbtTranslator):

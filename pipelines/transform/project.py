@@ -12,11 +12,10 @@ import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_WAREHOUSE
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-DBT_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-DATABASE_VARIABLE = "SINSTATS_DBT_DATABASE"
 
 
 class SinstatsDbtCli(DbtCliResource):
@@ -41,40 +40,6 @@ class SinstatsDbtCli(DbtCliResource):
 
 def dbt_cli() -> SinstatsDbtCli:
     return SinstatsDbtCli(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt")))
-
-
-def _newest_source_mtime(root: Path) -> float:
-    folders = ("models", "seeds", "macros", "data-tests")
-    files = [p for folder in folders for p in (root / folder).rglob("*") if p.is_file()]
-    files += [root / "dbt_project.yml", root / "profiles.yml"]
-    return max(p.stat().st_mtime for p in files)
-
-
-def ensure_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing or older than any of its files.
-
-    It is parsed against the default warehouse, so that the first `sinstats run` there can reuse
-    this parse (dbt parses again from scratch when the database path differs).
-    """
-    manifest = Path(DBT_PROJECT.manifest_path)
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(DBT_PROJECT_DIR):
-        return manifest
-    dbt = Path(sys.executable).with_name("dbt")
-    subprocess.run(
-        [
-            str(dbt),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        check=True,
-        env={**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(DEFAULT_WAREHOUSE)},
-        cwd=DBT_PROJECT_DIR,
-    )
-    return manifest
 
 
 def write_run_parameters(connection: duckdb.DuckDBPyConnection, as_at: dt.date) -> None:
