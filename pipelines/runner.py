@@ -24,8 +24,6 @@ class RunOutcome:
     failures: list[str] = field(default_factory=list)
     counted: int | None = None
     written: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per Dagster step (asset), from its start event to its success event."""
 
     def summary(self) -> str:
         files = self.report.get("files", [])
@@ -59,11 +57,10 @@ class RunOutcome:
 class _ProgressHandler(logging.Handler):
     """Turns Dagster's event log into short progress lines."""
 
-    def __init__(self, progress: Progress, failures: list[str], timings: dict[str, float]):
+    def __init__(self, progress: Progress, failures: list[str]):
         super().__init__(logging.DEBUG)
         self.progress = progress
         self.failures = failures
-        self.timings = timings
         self.started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -79,8 +76,8 @@ class _ProgressHandler(logging.Handler):
             self.started[step] = record.created
             self.progress(f"[bold]{step}[/bold] started")
         elif kind == DagsterEventType.STEP_SUCCESS:
-            self.timings[step] = record.created - self.started.get(step, record.created)
-            self.progress(f"{step} done in {self.timings[step]:.1f} s")
+            seconds = record.created - self.started.get(step, record.created)
+            self.progress(f"{step} done in {seconds:.1f} s")
         elif kind == DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             message = error.message.strip().splitlines()[-1] if error else "failed"
@@ -97,11 +94,11 @@ class _ProgressHandler(logging.Handler):
                     self.progress(f"[yellow]warning[/yellow]: {name} (see the data quality page)")
 
 
-def _progress_logger(progress: Progress, failures: list[str], timings: dict[str, float]):
+def _progress_logger(progress: Progress, failures: list[str]):
     @logger
     def progress_logger(_init_context):
         log = logging.getLogger("sinstats.progress")
-        log.handlers = [_ProgressHandler(progress, failures, timings)]
+        log.handlers = [_ProgressHandler(progress, failures)]
         log.setLevel(logging.DEBUG)
         log.propagate = False
         return log
@@ -142,8 +139,7 @@ def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
     prepare_dagster_home(settings)
     os.environ.update(settings.as_env())
     failures: list[str] = []
-    timings: dict[str, float] = {}
-    definitions = build_definitions(settings, loggers={"console": _progress_logger(progress, failures, timings)})
+    definitions = build_definitions(settings, loggers={"console": _progress_logger(progress, failures)})
     job = definitions.resolve_job_def("run_everything")
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
@@ -155,9 +151,7 @@ def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
             materialization = event.event_specific_data.materialization
             if materialization.asset_key.to_user_string() == "raw/loaded_files":
                 report = materialization.metadata["report"].value
-    outcome = RunOutcome(
-        success=result.success and not failures, settings=settings, report=report, failures=failures, timings=timings
-    )
+    outcome = RunOutcome(success=result.success and not failures, settings=settings, report=report, failures=failures)
     if settings.warehouse.exists():
         try:
             with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
