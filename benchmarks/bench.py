@@ -29,6 +29,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipelines.settings import load_settings
+
 ROOT = Path(__file__).resolve().parents[1]
 SINSTATS = Path(sys.executable).with_name("sinstats")
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
@@ -136,12 +138,14 @@ def stage_seconds(warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
     """Seconds per stage and per Dagster step of the warehouse's latest run, from its history."""
     from dagster import AssetKey, DagsterInstance
 
-    with DagsterInstance.from_config(str(warehouse.parent / "dagster_home")) as instance:
+    from pipelines.ingest.load import PHASES
+
+    with DagsterInstance.from_config(str(load_settings(warehouse=warehouse).dagster_home)) as instance:
         run = instance.get_run_records(limit=1)[0].dagster_run
         steps = {s.step_key: s.end_time - s.start_time for s in instance.get_run_step_stats(run.run_id)}
         event = instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))
         metadata = event.asset_materialization.metadata if event else {}
-    phase = {name: float(metadata[f"seconds_{name}"].value) for name in ("read", "validate", "load")}
+    phase = {name: float(metadata[f"seconds_{name}"].value) for name in PHASES}
 
     def total(prefix: str) -> float:
         return sum(seconds for step, seconds in steps.items() if step.startswith(prefix))
@@ -281,7 +285,7 @@ def run_daily(landing: Path, work: Path) -> dict:
     # Same warehouse, so the files already loaded are recognised by their bytes.
     measured, warehouse = run_pipeline(daily_landing, work, "daily")
     stages, steps = stage_seconds(warehouse)
-    with duckdb.connect(str(warehouse.with_name("sin_analysts.duckdb")), read_only=True) as connection:
+    with duckdb.connect(str(load_settings(warehouse=warehouse).analysts_copy), read_only=True) as connection:
         run_id = connection.execute("select run_id from raw.loaded_files order by loaded_at desc limit 1").fetchone()[0]
         read = connection.execute("select file_name from raw.loaded_files where run_id = ?", [run_id]).fetchall()
     return {
@@ -326,7 +330,7 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool) -> S
             raise SystemExit(f"the floor failed: see {work / 'logs' / 'floor.log'}")
         result.floor_seconds, result.floor_peak_mb = floor_run.seconds, floor_run.peak_mb
         result.floor_figures, result.floor_differences = compare_floor(
-            floor_db, warehouse.with_name("sin_analysts.duckdb")
+            floor_db, load_settings(warehouse=warehouse).analysts_copy
         )
         print(
             f"[{size}] floor {floor_run.seconds:.1f} s; {result.floor_figures:,} figures, "

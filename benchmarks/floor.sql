@@ -5,7 +5,9 @@
 --
 -- It assumes clean files (the benchmark generates them with --bad-rows 0): it applies the
 -- reading rules (trimmed values, either date format, codes in any case, `805.0` LA codes) but
--- none of the validation rules. The code lists come from the dbt seeds, as the pipeline's do.
+-- none of the validation rules. The code lists come from the dbt seeds, as the pipeline's do;
+-- the rules' numbers (first year 2019, 5 and 15 working days, the April year) are written out
+-- here on purpose: an independent check must not read the code it checks.
 --
 -- Placeholders filled in by bench.py: {landing}, {seeds}, {as_at}, {bank_holidays}, and
 -- {memory_limit}, the limit the pipeline's dbt runs under (dbt/profiles.yml).

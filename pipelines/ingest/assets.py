@@ -17,7 +17,7 @@ from dagster import (
     multi_asset,
 )
 
-from pipelines.ingest.load import FileOutcome, ingest_landing
+from pipelines.ingest.load import PHASES, FileOutcome, ingest_landing
 from pipelines.resources import SinstatsSettings
 from schemas import CONTRACTS
 
@@ -64,11 +64,11 @@ def landing_extracts(context: AssetExecutionContext, sinstats: SinstatsSettings)
         "rows_read": report.rows("rows_read"),
         "rows_loaded": report.rows("rows_loaded"),
         "rows_quarantined": report.rows("rows_quarantined"),
-        **{f"seconds_{phase}": round(report.seconds[phase], 3) for phase in ("read", "validate", "load")},
+        **{f"seconds_{phase}": round(report.seconds[phase], 3) for phase in PHASES},
     }
     context.log.info(
         "read {read:.1f} s, validated {validate:.1f} s, loaded {load:.1f} s".format_map(
-            {phase: report.seconds[phase] for phase in ("read", "validate", "load")}
+            {phase: report.seconds[phase] for phase in PHASES}
         )
     )
     detail = json.dumps({"files": [asdict(f) for f in report.files], "ignored": report.ignored})

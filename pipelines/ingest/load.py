@@ -109,6 +109,10 @@ class FileOutcome:
     rows_quarantined: int = 0
 
 
+# What the ingest times, per file and in all: reading the file, validating its rows, loading them.
+PHASES = ("read", "validate", "load")
+
+
 @dataclass
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
@@ -166,9 +170,11 @@ def ingest_file(
             try:
                 extract = read_extract(landed.path, contract)
             except FileRejected as rejection:
-                outcome = _reject(connection, landed, checksum, str(rejection), now, run_id)
+                extract, reason = None, str(rejection)
+            seconds["read"] += time.perf_counter() - started
+            if extract is None:
+                outcome = _reject(connection, landed, checksum, reason, now, run_id)
             else:
-                seconds["read"] += time.perf_counter() - started
                 outcome = _load_rows(connection, landed, checksum, extract, contract, now, run_id, seconds)
         started = time.perf_counter()
         connection.execute("commit")

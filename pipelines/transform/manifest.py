@@ -17,6 +17,7 @@ from pathlib import Path
 from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_WAREHOUSE
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # the dbt installed beside this Python
 DBT_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 DATABASE_VARIABLE = "SINSTATS_DBT_DATABASE"
 
@@ -35,9 +36,8 @@ def is_stale() -> bool:
 
 
 def _parse(**popen) -> subprocess.Popen:
-    dbt = Path(sys.executable).with_name("dbt")
     command = [
-        str(dbt),
+        str(DBT_EXECUTABLE),
         "parse",
         "--quiet",
         "--project-dir",

@@ -1,11 +1,11 @@
-"""The dbt project: where it is, and a manifest that is never older than its files."""
+"""The dbt project as the pipeline runs it: Dagster's dbt resource, the run's parameters table, and
+plain dbt commands on a given warehouse (releases). The manifest is in `manifest.py`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -13,7 +13,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV
+from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -39,7 +39,7 @@ class SinstatsDbtCli(DbtCliResource):
 
 
 def dbt_cli() -> SinstatsDbtCli:
-    return SinstatsDbtCli(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt")))
+    return SinstatsDbtCli(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE))
 
 
 def write_run_parameters(connection: duckdb.DuckDBPyConnection, as_at: dt.date) -> None:
@@ -54,9 +54,8 @@ class DbtFailed(Exception):
 
 def run_dbt(arguments: list[str], database: Path, target_path: Path) -> str:
     """Run dbt on a given warehouse file with its own target folder; return its output."""
-    dbt = Path(sys.executable).with_name("dbt")
     command = [
-        str(dbt),
+        str(DBT_EXECUTABLE),
         *arguments,
         "--project-dir",
         str(DBT_PROJECT_DIR),
