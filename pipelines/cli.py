@@ -36,9 +36,7 @@ def usage_error(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def parse_date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
+def parse_date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -58,14 +56,21 @@ def run(
     from pipelines.transform.manifest import start_parse_in_background
 
     start_parse_in_background()
-    from pipelines.settings import load_settings
+    from pipelines.parameters import london_today
+    from pipelines.settings import ENV_AS_AT, load_settings
 
-    settings = load_settings(landing, warehouse, publish, parse_date(as_at, "--as-at"))
+    settings = load_settings(landing, warehouse, publish)
+    if as_at is not None:
+        chosen = parse_date(as_at, "--as-at")
+    elif os.environ.get(ENV_AS_AT):
+        chosen = parse_date(os.environ[ENV_AS_AT], ENV_AS_AT)
+    else:
+        chosen = london_today()
     if not settings.landing.is_dir():
         raise usage_error(f"the landing folder {settings.landing} does not exist.")
     from pipelines.runner import run_pipeline
 
-    outcome = run_pipeline(settings, progress=lambda line: out.print(line))
+    outcome = run_pipeline(settings, chosen, progress=lambda line: out.print(line))
     out.print(outcome.summary())
     raise typer.Exit(0 if outcome.success else 1)
 
@@ -78,27 +83,27 @@ def release(
     publish: PublishOption = None,
 ) -> None:
     """Build the release for a reporting year as at its cut-off, into PUBLISH/releases/YEAR/."""
-    from pipelines.release.build import ReleaseProblem, build_release, default_cut_off
+    from pipelines.parameters import default_cut_off
+    from pipelines.runner import run_release
     from pipelines.settings import load_settings
-    from pipelines.transform.project import DbtFailed
     from schemas.reference import rules
 
     first = int(rules()["first_reporting_year"])
     if year < first or year > dt.date.today().year + 1:
         raise usage_error(f"YEAR must be a reporting year from {first}, not {year}.")
-    chosen = parse_date(cut_off, "--cut-off") or default_cut_off(year)
+    chosen = parse_date(cut_off, "--cut-off") if cut_off is not None else default_cut_off(year)
     if chosen <= dt.date(year, 3, 31):
         raise usage_error(f"the cut-off must be after the reporting year ends (31 March {year}).")
     settings = load_settings(warehouse=warehouse, publish=publish)
-    try:
-        outcome = build_release(settings, year, chosen, progress=lambda line: out.print(line))
-    except ReleaseProblem as problem:
-        err.print(f"sinstats release: {problem}", markup=False)
-        raise typer.Exit(2 if "run `sinstats run` first" in str(problem) else 1) from None
-    except DbtFailed as failure:
-        err.print(f"sinstats release: the models failed to build: {failure}", markup=False)
-        raise typer.Exit(1) from None
-    out.print(outcome.summary(), markup=False)
+    if not settings.analysts_copy.exists():
+        raise usage_error(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
+    execution = run_release(settings, year, chosen, progress=lambda line: out.print(line))
+    if not execution.success:
+        err.print(f"sinstats release: the release for {year} was not built; nothing was replaced.", markup=False)
+        for failure in execution.failures:
+            err.print(f"  {failure}", markup=False)
+        raise typer.Exit(1)
+    out.print(execution.materialization("release/bundle")["summary"], markup=False)
 
 
 @app.command()
@@ -190,6 +195,7 @@ def ui(port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] =
 
     settings = load_settings()
     prepare_dagster_home(settings)
+    # Paths only: each run takes its as-at date from its own run config (pipelines/parameters.py).
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home), **settings.as_env()}
     out.print(f"Dagster UI at http://127.0.0.1:{port} (Ctrl-C to stop); run history in {settings.dagster_home}")
     dagster = Path(sys.executable).with_name("dagster")

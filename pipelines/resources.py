@@ -1,46 +1,112 @@
-"""The Dagster resource that carries the run's settings (paths and as-at date) to every asset."""
+"""The Dagster resources every stage takes: where things are (`locations`), the run's parameters (`run`),
+and the run's workspace (`workspace`): the warehouse it builds, held for as long as it runs."""
 
 import contextlib
+import dataclasses
 import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
-from pipelines.serve.lock import warehouse_lock
+from pipelines.lock import warehouse_lock
+from pipelines.parameters import Parameters, RunParameters
 from pipelines.settings import Settings, load_settings
 
+RELEASES_FOLDER = "releases"
 
-class SinstatsSettings(ConfigurableResource):
-    """Where the landing folder, warehouse and publish folder are, and the run's as-at date."""
+
+class NoAnalystsCopy(Exception):
+    """A release is built from the analysts' copy, and there is none yet."""
+
+
+class Locations(ConfigurableResource):  # type: ignore[misc]
+    """The landing folder, the warehouse file and the publish folder (paths only; no clock)."""
 
     landing: str
     warehouse: str
     publish: str
-    as_at: str = ""
 
     @classmethod
-    def from_settings(cls, settings: Settings):
-        return cls(
-            landing=str(settings.landing),
-            warehouse=str(settings.warehouse),
-            publish=str(settings.publish),
-            as_at=settings.as_at.isoformat(),
-        )
+    def from_settings(cls, settings: Settings) -> "Locations":
+        return cls(landing=str(settings.landing), warehouse=str(settings.warehouse), publish=str(settings.publish))
 
     def settings(self) -> Settings:
-        as_at = dt.date.fromisoformat(self.as_at) if self.as_at else dt.date.today()
-        return load_settings(self.landing, self.warehouse, self.publish, as_at)
+        return load_settings(self.landing, self.warehouse, self.publish)
 
 
-class LockedSettings(SinstatsSettings):
-    """The settings of a run that writes the warehouse: holds the warehouse's lock while the run lasts.
+class Workspace(ConfigurableResource):  # type: ignore[misc]
+    """What one run works on, set up when the run starts and held until it ends.
 
-    Every asset of the pipeline takes this resource (as `sinstats`), and an in-process run sets
-    a resource up once, so the lock is held from the first step to the last: only one run
-    touches a warehouse at a time (outputs.md §1). Sensors and the release job, which only read,
-    take plain SinstatsSettings (as `paths`).
+    The current files: the pipeline's warehouse, under its lock for the whole run, so only one run
+    touches it at a time (outputs.md §1). A release: a scratch copy of the analysts' copy in a
+    hidden folder under PUBLISH/releases/, so neither the warehouse nor the analysts' copy is
+    touched; the folder goes when the run ends, whatever happens.
     """
 
+    locations: Locations
+    run: RunParameters
+
+    _settings: Settings = PrivateAttr()
+    _parameters: Parameters = PrivateAttr()
+    _scratch: Path | None = PrivateAttr(default=None)
+
     @contextlib.contextmanager
-    def yield_for_execution(self, context: InitResourceContext):
-        with warehouse_lock(self.settings().warehouse, context.log.info if context.log else print):
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator["Workspace"]:
+        log = context.log.info if context.log else print
+        self._parameters = self.run.resolve()
+        settings = self.locations.settings()
+        if self._parameters.release_year is None:
+            self._settings = settings
+            with warehouse_lock(settings.warehouse, log):
+                yield self
+            return
+        if not settings.analysts_copy.exists():
+            raise NoAnalystsCopy(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
+        releases = settings.publish / RELEASES_FOLDER
+        releases.mkdir(parents=True, exist_ok=True)
+        year = self._parameters.release_year
+        with tempfile.TemporaryDirectory(prefix=f".building-{year}-", dir=releases) as scratch_name:
+            self._scratch = Path(scratch_name)
+            database = self._scratch / "warehouse.duckdb"
+            shutil.copyfile(settings.analysts_copy, database)
+            self._settings = dataclasses.replace(settings, warehouse=database)
+            log(f"building reporting year {year} as at {self.as_at.isoformat()} in a scratch copy")
             yield self
+
+    @property
+    def settings(self) -> Settings:
+        """The run's locations; for a release, the warehouse is the scratch copy."""
+        return self._settings
+
+    @property
+    def parameters(self) -> Parameters:
+        return self._parameters
+
+    @property
+    def as_at(self) -> dt.date:
+        return self._parameters.as_at
+
+    @property
+    def scratch(self) -> Path:
+        """A release's scratch folder (inside PUBLISH/releases/, so the bundle is renamed into place)."""
+        if self._scratch is None:
+            raise RuntimeError("only a release run has a scratch folder")
+        return self._scratch
+
+
+def resources_for(settings: Settings) -> dict[str, object]:
+    """The resources of the code location; `run` is configured by each run's config."""
+    from pipelines.transform.project import dbt_cli
+
+    locations = Locations.from_settings(settings)
+    run = RunParameters.configure_at_launch()
+    return {
+        "locations": locations,
+        "run": run,
+        "workspace": Workspace(locations=locations, run=run),
+        "dbt": dbt_cli(),
+    }

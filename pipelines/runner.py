@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
-from dagster import AssetCheckSeverity, AssetKey, DagsterEventType, DagsterInstance, logger
+from dagster import AssetCheckSeverity, AssetKey, DagsterEvent, DagsterEventType, DagsterInstance, logger
+from dagster._utils.error import SerializableErrorInfo
 
+from pipelines.parameters import run_config
 from pipelines.settings import Settings
 
 Progress = Callable[[str], None]
@@ -79,8 +83,7 @@ class _ProgressHandler(logging.Handler):
             seconds = record.created - self.started.get(step, record.created)
             self.progress(f"{step} done in {seconds:.1f} s")
         elif kind == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            message = error.message.strip().splitlines()[-1] if error else "failed"
+            message = root_cause(event.step_failure_data.error)
             self.failures.append(f"{step}: {message}")
             self.progress(f"[red]{step} failed[/red]: {message}")
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -92,6 +95,16 @@ class _ProgressHandler(logging.Handler):
                     self.progress(f"[red]check failed[/red]: {name}")
                 else:
                     self.progress(f"[yellow]warning[/yellow]: {name} (see the data quality page)")
+
+
+def root_cause(error: SerializableErrorInfo | None) -> str:
+    """The innermost exception of a step failure, as "Type: message" (Dagster wraps it in its own)."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    message = error.message.strip()
+    return message if message.startswith(f"{error.cls_name}:") else f"{error.cls_name}: {message}"
 
 
 def _progress_logger(progress: Progress, failures: list[str]):
@@ -131,33 +144,54 @@ def prepare_dagster_home(settings: Settings) -> None:
             instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))
 
 
-def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
-    """Materialise every asset once, in this process, against the settings' paths."""
+@dataclass
+class Execution:
+    """What one in-process job run gave: success, the failures collected, and its events."""
+
+    success: bool
+    failures: list[str]
+    events: list[DagsterEvent]
+
+    def materialization(self, key: str) -> dict[str, Any]:
+        """The metadata of the asset `key`'s materialisation in this run (empty when it has none)."""
+        for event in self.events:
+            if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+                materialization = event.event_specific_data.materialization
+                if materialization.asset_key.to_user_string() == key:
+                    return {name: value.value for name, value in materialization.metadata.items()}
+        return {}
+
+
+def execute(settings: Settings, job_name: str, run_config: dict[str, Any], progress: Progress) -> Execution:
+    """Run one job of the code location in this process, against the settings' paths."""
     from pipelines.definitions import build_definitions
-    from pipelines.publish.assets import OPEN_DATA_FILES
 
     prepare_dagster_home(settings)
     os.environ.update(settings.as_env())
     failures: list[str] = []
     definitions = build_definitions(settings, loggers={"console": _progress_logger(progress, failures)})
-    job = definitions.resolve_job_def("run_everything")
+    job = definitions.resolve_job_def(job_name)
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"console": {}}}
+            instance=instance,
+            raise_on_error=False,
+            run_config={**run_config, "loggers": {"console": {}}},
         )
-    report = {}
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-            materialization = event.event_specific_data.materialization
-            if materialization.asset_key.to_user_string() == "raw/loaded_files":
-                report = materialization.metadata["report"].value
-    outcome = RunOutcome(success=result.success and not failures, settings=settings, report=report, failures=failures)
+    return Execution(success=result.success and not failures, failures=failures, events=list(result.all_events))
+
+
+def run_pipeline(settings: Settings, as_at: dt.date, progress: Progress = print) -> RunOutcome:
+    """Materialise every asset of `run_everything` once, as at `as_at`."""
+    from pipelines.publish.assets import OPEN_DATA_FILES
+
+    execution = execute(settings, "run_everything", run_config(as_at=as_at), progress)
+    report = execution.materialization("raw/loaded_files").get("report", {})
+    outcome = RunOutcome(success=execution.success, settings=settings, report=report, failures=execution.failures)
     if settings.warehouse.exists():
         try:
             with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-                outcome.counted = connection.execute(
-                    "select count(*) from marts.fct_notifications where is_counted"
-                ).fetchone()[0]
+                counted = connection.execute("select count(*) from marts.fct_notifications where is_counted").fetchone()
+                outcome.counted = counted[0] if counted else None
         except duckdb.Error:
             outcome.counted = None
     if outcome.success:
@@ -167,3 +201,8 @@ def run_pipeline(settings: Settings, progress: Progress = print) -> RunOutcome:
             if p.name.removesuffix(".meta.csv").removesuffix(".csv") in OPEN_DATA_FILES
         )
     return outcome
+
+
+def run_release(settings: Settings, year: int, cut_off: dt.date, progress: Progress = print) -> Execution:
+    """Build the release for reporting year `year` as at `cut_off`: the release job with that run config."""
+    return execute(settings, "build_release_job", run_config(release_year=year, cut_off=cut_off), progress)

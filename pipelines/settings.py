@@ -1,8 +1,10 @@
-"""Paths and options in one frozen object: an option wins over a variable, a variable over the default."""
+"""Where things are, in one frozen object: an option wins over a variable, a variable over the default.
+
+The as-at date is not here: it is a parameter of each run (pipelines/parameters.py).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ DEFAULT_PUBLISH = PROJECT_ROOT / "data" / "publish"
 ENV_LANDING = "SINSTATS_LANDING"
 ENV_WAREHOUSE = "SINSTATS_WAREHOUSE"
 ENV_PUBLISH = "SINSTATS_PUBLISH"
-ENV_AS_AT = "SINSTATS_AS_AT"
+ENV_AS_AT = "SINSTATS_AS_AT"  # read by `sinstats run` as the default of --as-at
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,6 @@ class Settings:
     landing: Path
     warehouse: Path
     publish: Path
-    as_at: dt.date
 
     @property
     def analysts_copy(self) -> Path:
@@ -51,12 +52,7 @@ class Settings:
         return self.publish / "internal"
 
     def as_env(self) -> dict[str, str]:
-        return {
-            ENV_LANDING: str(self.landing),
-            ENV_WAREHOUSE: str(self.warehouse),
-            ENV_PUBLISH: str(self.publish),
-            ENV_AS_AT: self.as_at.isoformat(),
-        }
+        return {ENV_LANDING: str(self.landing), ENV_WAREHOUSE: str(self.warehouse), ENV_PUBLISH: str(self.publish)}
 
 
 def _pick(option: str | Path | None, variable: str, default: Path) -> Path:
@@ -68,15 +64,10 @@ def load_settings(
     landing: str | Path | None = None,
     warehouse: str | Path | None = None,
     publish: str | Path | None = None,
-    as_at: dt.date | str | None = None,
 ) -> Settings:
     """Settings from options, then `SINSTATS_*` variables, then the local defaults."""
-    chosen_as_at = as_at if as_at is not None else os.environ.get(ENV_AS_AT)
-    if isinstance(chosen_as_at, str) and chosen_as_at:
-        chosen_as_at = dt.date.fromisoformat(chosen_as_at)
     return Settings(
         landing=_pick(landing, ENV_LANDING, SAMPLE_LANDING),
         warehouse=_pick(warehouse, ENV_WAREHOUSE, DEFAULT_WAREHOUSE),
         publish=_pick(publish, ENV_PUBLISH, DEFAULT_PUBLISH),
-        as_at=chosen_as_at or dt.date.today(),
     )

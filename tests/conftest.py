@@ -106,6 +106,6 @@ AS_AT = dt.date(2026, 10, 1)
 def sample_run(tmp_path_factory):
     """`sinstats run` on the committed sample, as `make run` does (about 25 s). Tests must not change it."""
     root = tmp_path_factory.mktemp("sample_run")
-    settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish", AS_AT)
-    outcome = run_pipeline(settings, progress=lambda _line: None)
+    settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish")
+    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
     return settings, outcome

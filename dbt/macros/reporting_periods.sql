@@ -15,10 +15,22 @@
     make_date(({{ year_expr }})::bigint, 3, 31)
 {%- endmacro %}
 
-{#- The run's as-at date, read from the one-row table the run writes before dbt starts (not a
-    dbt var: a var that changes every day would make dbt parse the whole project every run). -#}
+{#- The run's parameters (pipelines/parameters.py), read from the one-row table the run writes
+    before dbt starts (not dbt vars: a var that changes every day would make dbt parse the whole
+    project every run). -#}
+{% macro run_parameter(column) -%}
+    (select run_parameters.{{ column }} from {{ source('reference', 'run_parameters') }} as run_parameters)
+{%- endmacro %}
+
+{#- The as-at date: timeliness is measured at it (a release's cut-off, in a release). -#}
 {% macro as_at_date() -%}
-    (select run_parameters.as_at_date from {{ source('reference', 'run_parameters') }} as run_parameters)
+    {{ run_parameter('as_at_date') }}
+{%- endmacro %}
+
+{#- Keeps the versions held at a release's cut-off: updated on or before the end of that day
+    (London time). Every version when the run has no cut-off (the current files). -#}
+{% macro held_at_cut_off(updated_date) -%}
+    ({{ run_parameter('cut_off_date') }} is null or {{ updated_date }} <= {{ run_parameter('cut_off_date') }})
 {%- endmacro %}
 
 {#- The reporting year that holds the run's as-at date. -#}
@@ -28,5 +40,5 @@
 
 {#- The last reporting year a file publishes: the release year, or the as-at date's year. -#}
 {% macro last_published_year() -%}
-    {%- if var('release_year') -%} {{ var('release_year') }} {%- else -%} {{ as_at_reporting_year() }} {%- endif -%}
+    coalesce({{ run_parameter('release_year') }}, {{ as_at_reporting_year() }})
 {%- endmacro %}

@@ -7,15 +7,23 @@ from pathlib import Path
 from dagster import (
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    JobDefinition,
     RunRequest,
     ScheduleDefinition,
+    ScheduleEvaluationContext,
+    SensorDefinition,
     SensorEvaluationContext,
     SkipReason,
+    schedule,
     sensor,
 )
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from pipelines import parameters
 from pipelines.ingest.landing import classify
-from pipelines.resources import SinstatsSettings
+from pipelines.resources import Locations
+
+Job = JobDefinition | UnresolvedAssetJobDefinition
 
 SENSOR_INTERVAL_SECONDS = 30
 
@@ -40,7 +48,7 @@ def new_files(landing: Path, cursor: str | None) -> tuple[list[str], str]:
     return fresh, json.dumps(sorted(seen | set(files)))
 
 
-def sensor_for(job):
+def sensor_for(job: Job) -> SensorDefinition:
     @sensor(
         job=job,
         name="new_extract_files",
@@ -48,25 +56,37 @@ def sensor_for(job):
         default_status=DefaultSensorStatus.RUNNING,
         description="Starts a run when new extract files land; each file starts one run, once.",
     )
-    def new_extract_files(context: SensorEvaluationContext, paths: SinstatsSettings):
-        fresh, cursor = new_files(paths.settings().landing, context.cursor)
+    def new_extract_files(context: SensorEvaluationContext, locations: Locations) -> RunRequest | SkipReason:
+        fresh, cursor = new_files(locations.settings().landing, context.cursor)
         context.update_cursor(cursor)
         if not fresh:
             return SkipReason("no new files in the landing folder")
         names = ", ".join(identity.split("|")[0] for identity in fresh)
         # The run key names exactly these files: Dagster never starts a second run for the same key.
         key = hashlib.sha256("\n".join(fresh).encode()).hexdigest()[:24]
-        return RunRequest(run_key=key, tags={"sinstats/new_files": names[:900]})
+        # As at the London date when the sensor fired, read now: never the day the code location loaded.
+        as_at = parameters.london_today()
+        return RunRequest(
+            run_key=key,
+            run_config=parameters.run_config(as_at=as_at),
+            tags={"sinstats/new_files": names[:900], "sinstats/as_at": as_at.isoformat()},
+        )
 
     return new_extract_files
 
 
-def daily_schedule(job) -> ScheduleDefinition:
-    return ScheduleDefinition(
+def daily_schedule(job: Job) -> ScheduleDefinition:
+    @schedule(
         name="daily_0600",
         job=job,
         cron_schedule="0 6 * * *",
         execution_timezone="Europe/London",
         default_status=DefaultScheduleStatus.RUNNING,
-        description="Every day at 06:00 London time: ingest whatever has landed, rebuild and publish.",
+        description="Every day at 06:00 London time: ingest whatever has landed, rebuild and publish, "
+        "as at the London date of the tick.",
     )
+    def daily_0600(context: ScheduleEvaluationContext) -> RunRequest:
+        as_at = parameters.london_date(context.scheduled_execution_time)
+        return RunRequest(run_config=parameters.run_config(as_at=as_at), tags={"sinstats/as_at": as_at.isoformat()})
+
+    return daily_0600

@@ -6,8 +6,8 @@ from dagster import AssetExecutionContext, AssetKey, asset
 
 from dashboards.page import write_page
 from dashboards.pages import data_quality_page, release_page, timeliness_page
-from pipelines.publish.assets import OPEN_DATA_FILES, reporting_year, staging
-from pipelines.resources import SinstatsSettings
+from pipelines.publish.assets import OPEN_DATA_FILES, staging
+from pipelines.resources import Workspace
 from schemas.reference import read_seed
 
 GROUP = "dashboards"
@@ -73,24 +73,30 @@ REJECTED_SQL = "select file_name, kind, reason from quarantine.rejected_files or
 @asset(
     key=AssetKey(["dashboards", "release_page"]),
     group_name=GROUP,
-    deps=[AssetKey(["open_data", name]) for name in OPEN_DATA_FILES],
+    deps=[
+        *(AssetKey(["open_data", name]) for name in OPEN_DATA_FILES),
+        AssetKey(["intermediate", "int_run_reporting_years"]),
+    ],
     description="release.html in PUBLISH/current/: the annual picture from the published files only",
 )
-def release_dashboard(context: AssetExecutionContext, sinstats: SinstatsSettings) -> None:
-    settings = sinstats.settings()
+def release_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
+    settings = workspace.settings
     folder = staging(settings.publish, context.run_id) / "current"
 
     def read(name: str) -> pl.DataFrame:
         return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
 
-    # The latest reporting year that has ended by the as-at date.
-    year = reporting_year(settings.as_at) - 1
+    with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
+        found = connection.execute("select last_complete_year from intermediate.int_run_reporting_years").fetchone()
+    if found is None:
+        raise LookupError("intermediate.int_run_reporting_years is empty: the dbt build did not finish")
+    year = int(found[0])
     page = release_page(
         read("sin_total_notifications"),
         read("sin_nature_characteristics"),
         read("sin_subnational"),
         year,
-        settings.as_at.isoformat(),
+        workspace.as_at.isoformat(),
     )
     write_page(folder, "release.html", page)
     context.log.info(f"wrote release.html for reporting year {year}")
@@ -102,15 +108,15 @@ def release_dashboard(context: AssetExecutionContext, sinstats: SinstatsSettings
     deps=[AssetKey(["marts", "fct_timeliness"])],
     description="timeliness.html in PUBLISH/internal/: timeliness for the Panel, filterable (never published)",
 )
-def timeliness_dashboard(context: AssetExecutionContext, sinstats: SinstatsSettings) -> None:
-    settings = sinstats.settings()
+def timeliness_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
+    settings = workspace.settings
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
         cases = connection.sql(TIMELINESS_CASES_SQL).pl()
         days = connection.sql(TIMELINESS_DAYS_SQL).pl()
     measures = [
         row["measure"] for row in sorted(read_seed("timeliness_measures"), key=lambda r: int(r["publish_order"]))
     ]
-    page = timeliness_page(cases, days, list(dict.fromkeys(measures)), settings.as_at.isoformat())
+    page = timeliness_page(cases, days, list(dict.fromkeys(measures)), workspace.as_at.isoformat())
     write_page(staging(settings.publish, context.run_id) / "internal", "timeliness.html", page)
     context.log.info("wrote timeliness.html")
 
@@ -125,10 +131,10 @@ def timeliness_dashboard(context: AssetExecutionContext, sinstats: SinstatsSetti
     ],
     description="data_quality.html in PUBLISH/internal/: files and rows received, rejected and quarantined",
 )
-def data_quality_dashboard(context: AssetExecutionContext, sinstats: SinstatsSettings) -> None:
-    settings = sinstats.settings()
+def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
+    settings = workspace.settings
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
         frames = [connection.sql(sql).pl() for sql in (FILES_SQL, RULES_SQL, LAS_SQL, REJECTED_SQL)]
-    page = data_quality_page(*frames, settings.as_at.isoformat())
+    page = data_quality_page(*frames, workspace.as_at.isoformat())
     write_page(staging(settings.publish, context.run_id) / "internal", "data_quality.html", page)
     context.log.info("wrote data_quality.html")

@@ -18,7 +18,7 @@ from dagster import (
 )
 
 from pipelines.ingest.load import PHASES, FileOutcome, ingest_landing
-from pipelines.resources import SinstatsSettings
+from pipelines.resources import Workspace
 from schemas import CONTRACTS
 
 GROUP = "ingest"
@@ -36,9 +36,9 @@ SPECS = [
 
 
 @multi_asset(specs=SPECS, name="landing_extracts", can_subset=False)
-def landing_extracts(context: AssetExecutionContext, sinstats: SinstatsSettings):
+def landing_extracts(context: AssetExecutionContext, workspace: Workspace):
     """Read every new file of the landing folder; load its valid rows, quarantine the rest."""
-    settings = sinstats.settings()
+    settings = workspace.settings
     if not settings.landing.is_dir():
         raise FileNotFoundError(f"The landing folder {settings.landing} does not exist.")
 
@@ -110,9 +110,9 @@ def files_that_do_not_add_up(connection: duckdb.DuckDBPyConnection) -> list[tupl
 
 
 @asset_check(asset=FILE_LOG, name="rows_add_up", blocking=True)
-def rows_add_up(sinstats: SinstatsSettings) -> AssetCheckResult:
+def rows_add_up(workspace: Workspace) -> AssetCheckResult:
     """For every accepted file: rows read = rows loaded + rows quarantined, as the tables hold them."""
-    with duckdb.connect(str(sinstats.settings().warehouse), read_only=True) as connection:
+    with duckdb.connect(str(workspace.settings.warehouse), read_only=True) as connection:
         broken = files_that_do_not_add_up(connection)
         files = connection.execute("select count(*) from raw.loaded_files").fetchone()[0]
     return AssetCheckResult(
@@ -129,8 +129,8 @@ def _validation_check(kind: str):
         blocking=False,
         description=f"Warns when rows of this run's {kind} files broke a rule (they are in quarantine.rows).",
     )
-    def check(context: AssetCheckExecutionContext, sinstats: SinstatsSettings) -> AssetCheckResult:
-        with duckdb.connect(str(sinstats.settings().warehouse), read_only=True) as connection:
+    def check(context: AssetCheckExecutionContext, workspace: Workspace) -> AssetCheckResult:
+        with duckdb.connect(str(workspace.settings.warehouse), read_only=True) as connection:
             by_rule = connection.execute(
                 """
                 select rule, column_name, count(distinct (file_sha256, row_number))
@@ -154,8 +154,8 @@ def _validation_check(kind: str):
     blocking=False,
     description="Warns when a file of this run was rejected whole (see quarantine.rejected_files).",
 )
-def no_files_rejected(context: AssetCheckExecutionContext, sinstats: SinstatsSettings) -> AssetCheckResult:
-    with duckdb.connect(str(sinstats.settings().warehouse), read_only=True) as connection:
+def no_files_rejected(context: AssetCheckExecutionContext, workspace: Workspace) -> AssetCheckResult:
+    with duckdb.connect(str(workspace.settings.warehouse), read_only=True) as connection:
         rejected = connection.execute(
             "select file_name, reason from quarantine.rejected_files where run_id = ? order by file_name",
             [context.run.run_id],

@@ -19,7 +19,7 @@ import polars as pl
 from pipelines.ingest.landing import LandedFile, scan, sha256
 from pipelines.ingest.readers import FileRejected, read_extract
 from pipelines.ingest.validate import validate
-from pipelines.serve.lock import connect_when_free
+from pipelines.lock import connect_when_free
 from schemas import CONTRACTS
 from schemas.contract import Contract, FileContext
 

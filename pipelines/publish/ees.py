@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 
+from pipelines.publish.catalogue import published_tables
 from pipelines.publish.standard import META_COLUMNS, OPTIONAL_META
 from schemas.reference import read_seed
 
 
-def published_columns(manifest_path: Path, model: str) -> list[tuple[str, dict]]:
-    """Each column of a publish model with its `meta.ees` block (empty for mandatory columns)."""
-    manifest = json.loads(Path(manifest_path).read_text(encoding="utf-8"))
-    node = manifest["nodes"][f"model.sinstats.{model}"]
-    columns = []
-    for name, column in node["columns"].items():
-        meta = column.get("meta") or column.get("config", {}).get("meta") or {}
-        columns.append((name, meta.get("ees", {})))
-    return columns
+def published_columns(manifest_path: Path, model: str) -> list[tuple[str, dict[str, Any]]]:
+    """Each column of a publish table with its `meta.ees` block (empty for mandatory columns)."""
+    return [(column.name, column.ees) for column in published_tables(manifest_path)[model].columns]
 
 
 def filter_default(ees: dict) -> str:

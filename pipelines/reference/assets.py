@@ -5,8 +5,8 @@ import datetime as dt
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from pipelines.resources import SinstatsSettings
-from pipelines.serve.lock import connect_when_free
+from pipelines.lock import connect_when_free
+from pipelines.resources import Workspace
 from pipelines.working_days import CALENDAR_START, bank_holidays
 
 YEARS_AHEAD = 3
@@ -26,9 +26,9 @@ def bank_holiday_frame(as_at: dt.date) -> pl.DataFrame:
     group_name="reference",
     description="reference.bank_holidays: weekday bank holidays in England and Wales (holidays library)",
 )
-def bank_holidays_table(context: AssetExecutionContext, sinstats: SinstatsSettings) -> MaterializeResult:
-    settings = sinstats.settings()
-    frame = bank_holiday_frame(settings.as_at)
+def bank_holidays_table(context: AssetExecutionContext, workspace: Workspace) -> MaterializeResult:
+    settings = workspace.settings
+    frame = bank_holiday_frame(workspace.as_at)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect_when_free(settings.warehouse) as connection:
         connection.execute("create schema if not exists reference")

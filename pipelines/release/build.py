@@ -1,34 +1,27 @@
-"""`sinstats release YEAR`: the annual release as at its cut-off, from the analysts' copy.
+"""The release bundle for reporting year YEAR, from a warehouse built as at its cut-off.
 
-The release is built in a scratch copy of the analysts' warehouse, so neither the pipeline's
-warehouse nor the analysts' copy is touched, and written to a scratch folder that is renamed
-into PUBLISH/releases/YEAR only when complete. A release folder that already exists is moved
-to PUBLISH/releases/.superseded/ (never deleted), and the figures that moved are named.
+The release job (pipelines/release/assets.py) is the same graph as a run, with other run config:
+the workspace is a scratch copy of the analysts' copy, dbt and disclosure build it as at the
+cut-off, and this module writes the bundle into the scratch folder, then renames it into
+PUBLISH/releases/YEAR. A release folder that already exists is moved to
+PUBLISH/releases/.superseded/ (never deleted), and the figures that moved are named.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from pipelines.publish.assets import files_for
-from pipelines.publish.ees import write_open_data
-from pipelines.publish.standard import check_files
+from pipelines.publish.assets import write_files
 from pipelines.release.bundle import methodology, write_manifest, write_spreadsheet
 from pipelines.release.compare import figure_changes, write_changes
-from pipelines.settings import Settings
-from pipelines.transform.project import run_dbt, write_run_parameters
 
-
-class ReleaseProblem(Exception):
-    """The release could not be built; the message says why, for people."""
+SUPERSEDED_FOLDER = ".superseded"
+MOVED_SHOWN = 50
 
 
 @dataclass
@@ -55,68 +48,44 @@ class ReleaseOutcome:
                 lines += [
                     f"  {m['file']} {m['time_period']} {m['geographic_level']} {m['area_code']} "
                     f"{m['filters']} {m['indicator']}: {m['previous_value']} -> {m['this_value']}"
-                    for m in self.moved[:50]
+                    for m in self.moved[:MOVED_SHOWN]
                 ]
-                if len(self.moved) > 50:
-                    lines.append(f"  ... and {len(self.moved) - 50} more")
+                if len(self.moved) > MOVED_SHOWN:
+                    lines.append(f"  ... and {len(self.moved) - MOVED_SHOWN} more")
             else:
                 lines.append("The data files are unchanged since this release was last built.")
         return "\n".join(lines)
 
-
-def default_cut_off(year: int) -> dt.date:
-    """30 June after the reporting year ends."""
-    return dt.date(year, 6, 30)
+    def metadata(self) -> dict[str, Any]:
+        return {"folder": str(self.folder), "files": len(self.files), "summary": self.summary()}
 
 
-def build_release(
-    settings: Settings, year: int, cut_off: dt.date, progress: Callable[[str], None] = print
+def build_bundle(
+    connection: duckdb.DuckDBPyConnection, scratch: Path, releases: Path, year: int, cut_off: dt.date
 ) -> ReleaseOutcome:
-    if not settings.analysts_copy.exists():
-        raise ReleaseProblem(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
-    releases = settings.publish / "releases"
-    releases.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".building-{year}-", dir=releases) as scratch_name:
-        scratch = Path(scratch_name)
-        database = scratch / "warehouse.duckdb"
-        shutil.copyfile(settings.analysts_copy, database)
-        bundle = scratch / str(year)
-        bundle.mkdir()
-        progress(f"building reporting year {year} as at {cut_off.isoformat()} (dbt, in a scratch copy)")
-        with duckdb.connect(str(database)) as connection:
-            write_run_parameters(connection, cut_off)
-        dbt_vars = {"cut_off": cut_off.isoformat(), "release_year": str(year)}
-        run_dbt(["build", "--vars", json.dumps(dbt_vars), "--quiet"], database, scratch / "target")
-        files = files_for(year)
-        with duckdb.connect(str(database), read_only=True) as connection:
-            for name in files:
-                write_open_data(connection, name, scratch / "target" / "manifest.json", bundle)
-        problems = [
-            problem for name in files for problem in check_files(bundle / f"{name}.csv", bundle / f"{name}.meta.csv")
-        ]
-        if problems:
-            raise ReleaseProblem("the files break the EES standard: " + "; ".join(problems[:5]))
-        previous = releases / str(year - 1)
-        outcome = ReleaseOutcome(folder=releases / str(year))
-        if previous.is_dir():
-            compared = {str(y) for y in range(year - 20, year)}
-            changes = figure_changes(previous, bundle, files, years=compared)
-            outcome.revisions = len(changes)
-        else:
-            changes = []
-        write_changes(changes, bundle / "revisions.csv")
-        (bundle / "methodology.md").write_text(methodology(year, cut_off), encoding="utf-8")
-        progress("writing the accessible spreadsheet")
-        write_spreadsheet(bundle, year, cut_off)
-        write_manifest(bundle)
-        target = releases / str(year)
-        if target.exists():
-            outcome.moved = figure_changes(target, bundle, files)
-            stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-            superseded = releases / ".superseded" / f"{year}-{stamp}"
-            superseded.parent.mkdir(exist_ok=True)
-            target.rename(superseded)
-            outcome.replaced = superseded
-        bundle.rename(target)
+    """Write the bundle into `scratch/YEAR`, then rename it into `releases/YEAR`."""
+    bundle = scratch / str(year)
+    bundle.mkdir()
+    files = tuple(write_files(connection, bundle))
+    previous = releases / str(year - 1)
+    outcome = ReleaseOutcome(folder=releases / str(year))
+    changes: list[dict[str, str]] = []
+    if previous.is_dir():
+        compared = {str(y) for y in range(year - 20, year)}
+        changes = figure_changes(previous, bundle, files, years=compared)
+        outcome.revisions = len(changes)
+    write_changes(changes, bundle / "revisions.csv")
+    (bundle / "methodology.md").write_text(methodology(year, cut_off), encoding="utf-8")
+    write_spreadsheet(bundle, year, cut_off)
+    write_manifest(bundle)
+    target = releases / str(year)
+    if target.exists():
+        outcome.moved = figure_changes(target, bundle, files)
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        superseded = releases / SUPERSEDED_FOLDER / f"{year}-{stamp}"
+        superseded.parent.mkdir(exist_ok=True)
+        target.rename(superseded)
+        outcome.replaced = superseded
+    bundle.rename(target)
     outcome.files = sorted(p.name for p in target.iterdir())
     return outcome

@@ -9,9 +9,9 @@ from pathlib import Path
 from dagster import AssetExecutionContext, AssetKey, asset
 
 from dashboards.page import render_index
+from pipelines.lock import connect_when_free
 from pipelines.publish.assets import VERSIONS_FOLDER, staging
-from pipelines.resources import SinstatsSettings
-from pipelines.serve.lock import connect_when_free
+from pipelines.resources import Workspace
 
 GROUP = "serve"
 PAGES = [
@@ -70,12 +70,12 @@ def write_atomically(path: Path, text: str) -> None:
     ],
     description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version) and PUBLISH/index.html",
 )
-def publication(context: AssetExecutionContext, sinstats: SinstatsSettings) -> None:
-    settings = sinstats.settings()
+def publication(context: AssetExecutionContext, workspace: Workspace) -> None:
+    settings = workspace.settings
     built = staging(settings.publish, context.run_id)
     point(settings.current, built / "current")
     point(settings.internal, built / "internal")
-    write_atomically(settings.publish / "index.html", render_index(settings.as_at.isoformat(), PAGES))
+    write_atomically(settings.publish / "index.html", render_index(workspace.as_at.isoformat(), PAGES))
     # Versions of earlier runs, and of runs that stopped half-way, are no longer needed.
     prune_versions(settings.publish)
     context.log.info(f"published to {settings.current} and {settings.internal}")
@@ -87,9 +87,9 @@ def publication(context: AssetExecutionContext, sinstats: SinstatsSettings) -> N
     deps=[AssetKey(["serve", "publication"])],
     description="<warehouse>_analysts.duckdb: what `sinstats sql` and analysts read",
 )
-def analysts_copy(context: AssetExecutionContext, sinstats: SinstatsSettings) -> None:
+def analysts_copy(context: AssetExecutionContext, workspace: Workspace) -> None:
     """Checkpoint the warehouse, copy it beside itself, and rename the copy into place."""
-    settings = sinstats.settings()
+    settings = workspace.settings
     with connect_when_free(settings.warehouse) as connection:
         connection.execute("checkpoint")
     partial = settings.analysts_copy.with_name(settings.analysts_copy.name + ".partial")

@@ -12,8 +12,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.resources import SinstatsSettings
-from pipelines.serve.lock import connect_when_free
+from pipelines.lock import connect_when_free
+from pipelines.resources import Workspace
 from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_manifest
 from pipelines.transform.project import DBT_PROJECT, write_run_parameters
 
@@ -40,11 +40,11 @@ class SinstatsTranslator(DagsterDbtTranslator):
     project=DBT_PROJECT,
     dagster_dbt_translator=SinstatsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
-def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, sinstats: SinstatsSettings):
+def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace: Workspace):
     """Seed, build and test every dbt model on the run's warehouse, as at the run's date."""
-    settings = sinstats.settings()
+    settings = workspace.settings
     with connect_when_free(settings.warehouse) as connection:
-        write_run_parameters(connection, settings.as_at)
+        write_run_parameters(connection, workspace.parameters)
     os.environ.update(DBT_ENV)
     os.environ[DATABASE_VARIABLE] = str(settings.warehouse)
     # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from dashboards.theme import NOT_A_PERFORMANCE_MEASURE, PALETTE
+from tests.conftest import AS_AT
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,12 +98,11 @@ def test_every_chart_draws_and_is_described(open_page, relative):
         assert set(chart["colours"]) <= set(PALETTE), chart["id"]
 
 
-def test_the_index_links_every_page_and_shows_the_as_at_date(open_page, sample_run):
-    settings, _ = sample_run
+def test_the_index_links_every_page_and_shows_the_as_at_date(open_page):
     page = open_page("index.html")
     links = page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
     assert set(links) == set(PAGES[1:])
-    assert page.inner_text("#as-at") == settings.as_at.isoformat()
+    assert page.inner_text("#as-at") == AS_AT.isoformat()
 
 
 def test_release_page_figures_equal_the_published_files(open_page, sample_run):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.publish.disclosure import disclosed
-from pipelines.publish.tables import care_leaver_equations, characteristics_equations
+from pipelines.disclosure.suppression import disclosed
+from pipelines.disclosure.tables import care_leaver_equations, characteristics_equations
 
 
 def rows(path: Path) -> list[dict[str, str]]:

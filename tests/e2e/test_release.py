@@ -48,7 +48,7 @@ def workspace(sample_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("release")
     shutil.copytree(settings.warehouse.parent, root / "warehouse")
     shutil.copytree(SAMPLE_LANDING, root / "landing")
-    return load_settings(root / "landing", root / "warehouse" / "sin.duckdb", root / "publish", AS_AT)
+    return load_settings(root / "landing", root / "warehouse" / "sin.duckdb", root / "publish")
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def test_a_later_extract_stamped_after_the_cut_off_leaves_the_release_byte_ident
     folder, before, _ = first_build
     amended = _later_version(workspace.analysts_copy, "2026-05-01T10:00:00", {"nature": "child_death"})
     write_csv(workspace.landing / "notifications_20260601.csv", [amended])
-    outcome = run_pipeline(workspace, progress=lambda _line: None)
+    outcome = run_pipeline(workspace, AS_AT, progress=lambda _line: None)
     assert outcome.success, outcome.failures
     assert [f["status"] for f in outcome.report["files"] if f["status"] != "already_seen"] == ["loaded"]
     result = release(2024, workspace)
@@ -159,7 +159,7 @@ def test_a_version_stamped_before_the_cut_off_but_delivered_after_moves_figures_
     late = _later_version(workspace.analysts_copy, "2024-06-01T10:00:00", {"record_status": "withdrawn"})
     late["record_version"] = str(int(late["record_version"]) + 5)
     write_csv(workspace.landing / "notifications_20260701.csv", [late])
-    assert run_pipeline(workspace, progress=lambda _line: None).success
+    assert run_pipeline(workspace, AS_AT, progress=lambda _line: None).success
     result = release(2024, workspace)
     assert result.returncode == 0, result.stderr
     assert "figures moved since this release was last built" in result.stdout

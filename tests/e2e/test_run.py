@@ -106,7 +106,7 @@ def test_the_warehouse_holds_every_layer_and_the_analysts_copy(sample_run):
 def test_a_second_run_with_nothing_new_loads_nothing_and_publishes_the_same(sample_run, tmp_path):
     settings, _ = sample_run
     before = (settings.current / "sin_total_notifications.csv").read_bytes()
-    outcome = run_pipeline(settings, progress=lambda _line: None)
+    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
     assert outcome.success, outcome.failures
     assert {f["status"] for f in outcome.report["files"]} == {"already_seen"}
     assert (settings.current / "sin_total_notifications.csv").read_bytes() == before
@@ -116,8 +116,8 @@ def test_golden_sin_total_notifications(tmp_path):
     """A small generated landing folder, published and compared with the committed golden file."""
     landing = tmp_path / "landing"
     generate(GenerateOptions(out=landing, seed=11, scale=0.3, bad_rows=0.02))
-    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish", AS_AT)
-    outcome = run_pipeline(settings, progress=lambda _line: None)
+    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
+    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
     assert outcome.success, outcome.failures
     produced = settings.current / "sin_total_notifications.csv"
     golden = GOLDEN / "sin_total_notifications.csv"

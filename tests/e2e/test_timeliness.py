@@ -94,8 +94,8 @@ def warehouse(tmp_path_factory):
 
 
 def cases_as_at(landing, warehouse, as_at: dt.date) -> dict:
-    settings = load_settings(landing, warehouse, warehouse.parent / f"publish-{as_at}", as_at)
-    outcome = run_pipeline(settings, progress=lambda _line: None)
+    settings = load_settings(landing, warehouse, warehouse.parent / f"publish-{as_at}")
+    outcome = run_pipeline(settings, as_at, progress=lambda _line: None)
     assert outcome.success, outcome.failures
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
         rows = connection.execute(

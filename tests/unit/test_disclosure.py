@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.publish.disclosure import Cells, disclosed, suppress
+from pipelines.disclosure.suppression import Cells, disclosed, suppress
 
 
 def cells(values, known=None):

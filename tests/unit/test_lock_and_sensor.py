@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from dagster import build_sensor_context
+from dagster import build_schedule_context, build_sensor_context
 
+from pipelines import parameters
 from pipelines.automation.sensors import new_files
 from pipelines.definitions import defs
-from pipelines.resources import SinstatsSettings
-from pipelines.serve.lock import WarehouseBusy, warehouse_lock
+from pipelines.lock import WarehouseBusy, warehouse_lock
+from pipelines.resources import Locations
 
 
 def _hold(warehouse: str, seconds: float, ready) -> None:
@@ -53,10 +56,8 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
 
 
 def _evaluate(landing: Path, cursor: str | None):
-    paths = SinstatsSettings(
-        landing=str(landing), warehouse=str(landing.parent / "w.duckdb"), publish=str(landing.parent)
-    )
-    context = build_sensor_context(cursor=cursor, resources={"paths": paths})
+    locations = Locations(landing=str(landing), warehouse=str(landing.parent / "w.duckdb"), publish=str(landing.parent))
+    context = build_sensor_context(cursor=cursor, resources={"locations": locations})
     result = defs.get_sensor_def("new_extract_files").evaluate_tick(context)
     return result.run_requests or [], result.cursor
 
@@ -97,3 +98,29 @@ def test_the_schedule_runs_daily_at_six_london_time():
     schedule = defs.get_schedule_def("daily_0600")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 6 * * *", "Europe/London")
     assert schedule.job_name == "run_everything"
+
+
+def test_a_scheduled_run_is_as_at_the_london_date_of_its_tick_not_of_loading():
+    """The definitions were loaded today; the tick is 06:00 London time on 5 January 2027."""
+    tick = dt.datetime(2027, 1, 5, 6, 0, tzinfo=ZoneInfo("Europe/London"))
+    context = build_schedule_context(scheduled_execution_time=tick)
+    request = defs.get_schedule_def("daily_0600").evaluate_tick(context).run_requests[0]
+    assert request.run_config == {"resources": {"run": {"config": {"as_at": "2027-01-05"}}}}
+
+
+def test_a_tick_just_after_midnight_london_in_summer_is_that_london_day():
+    """00:30 on 1 July 2027 in London is 23:30 on 30 June in UTC: the London date counts."""
+    tick = dt.datetime(2027, 6, 30, 23, 30, tzinfo=dt.UTC)
+    request = defs.get_schedule_def("daily_0600").evaluate_tick(build_schedule_context(scheduled_execution_time=tick))
+    assert request.run_requests[0].run_config["resources"]["run"]["config"]["as_at"] == "2027-07-01"
+
+
+def test_a_sensor_run_is_as_at_the_london_date_when_the_sensor_fires(tmp_path, monkeypatch):
+    """Loaded on one day, fired on 5 January 2027 at 23:59 UTC (still the 5th in London in winter)."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "notifications_20270105.csv").write_text("a\n")
+    fired = dt.datetime(2027, 1, 5, 23, 59, tzinfo=dt.UTC)
+    monkeypatch.setattr(parameters, "london_today", lambda: parameters.london_date(fired))
+    requests, _ = _evaluate(landing, None)
+    assert requests[0].run_config == {"resources": {"run": {"config": {"as_at": "2027-01-05"}}}}

@@ -6,9 +6,7 @@ with
 versions as (
 
     select * from {{ ref('stg_raw__notifications') }}
-    {% if var('cut_off') %}
-        where record_updated_date <= cast('{{ var("cut_off") }}' as date)
-    {% endif %}
+    where {{ held_at_cut_off('record_updated_date') }}
 
 ),
 

@@ -1,16 +1,16 @@
 """The sums each suppressed open-data file publishes (rules.md §4), and its suppressed columns.
 
-Pure functions, table in and table out, called by the dbt Python models of the publish layer
-and by the tests that attack the published files.
+Pure functions, table in and table out, called by the disclosure assets (pipelines/disclosure/assets.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import polars as pl
 
-from pipelines.publish.disclosure import Cells, Equation, suppress
+from pipelines.disclosure.suppression import Cells, Equation, disclosed, suppress
 from schemas.reference import read_seed, rules
 
 TOTAL = "Total"
@@ -106,3 +106,34 @@ def national_file(published: pl.DataFrame, countries: pl.DataFrame, columns: lis
         pl.lit(england["country_name"]).alias("country_name"),
         *columns,
     )
+
+
+def rule_breaches(
+    cells: pl.DataFrame,
+    published: pl.DataFrame,
+    count: str,
+    equations_of: Callable[[pl.DataFrame], tuple[list[Equation], list[bool]]],
+) -> list[str]:
+    """Every way a published table breaks rules.md §4 against the cells it was made from (both in
+    publication order): a count other than its cell's, a small count shown, a sum with exactly one
+    hidden part, or a hidden count the sums pin down."""
+    if published.height != cells.height:
+        return [f"{published.height} rows published for {cells.height} cells"]
+    primary_max = int(rules()["primary_suppression_max"])
+    values = cells[count].to_list()
+    shown = published[count].to_list()
+    problems = []
+    for row, (value, text) in enumerate(zip(values, shown, strict=True), start=1):
+        if text != "c" and text != str(value):
+            problems.append(f"row {row}: published {text!r} for a count of {value}")
+        if text != "c" and 1 <= value <= primary_max:
+            problems.append(f"row {row}: a count of {value} is published (primary suppression)")
+    equations, known = equations_of(cells)
+    hidden = [text == "c" for text in shown]
+    for equation in equations:
+        if sum(1 for i in equation if hidden[i] and not known[i]) == 1:
+            rows = ", ".join(str(i + 1) for i in sorted(equation))
+            problems.append(f"the sum of rows {rows} has exactly one c (secondary suppression)")
+    pinned = disclosed(values, hidden, known, equations, exhaustive=True)
+    problems += [f"row {i + 1}: its c can be worked out from the published sums" for i in pinned]
+    return problems

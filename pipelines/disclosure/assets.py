@@ -1,0 +1,169 @@
+"""The disclosure stage's assets: the dbt cell tables in, the suppressed publish tables out, and the check
+that what is written keeps its declared columns and every rule of rules.md §4."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    multi_asset,
+    multi_asset_check,
+)
+
+from pipelines.disclosure.suppression import Equation
+from pipelines.disclosure.tables import (
+    care_leaver_equations,
+    characteristics_equations,
+    national_file,
+    rule_breaches,
+    suppressed_counts,
+)
+from pipelines.lock import connect_when_free
+from pipelines.publish.catalogue import PUBLISH_SCHEMA, PublishedTable, published_tables
+from pipelines.publish.standard import MANDATORY
+from pipelines.resources import Workspace
+from pipelines.transform.project import DBT_PROJECT
+
+GROUP = "disclosure"
+COUNT = "number_notifications"
+
+Equations = Callable[[pl.DataFrame], tuple[list[Equation], list[bool]]]
+
+
+@dataclass(frozen=True)
+class SuppressedFile:
+    """An open-data file with disclosure control: the cell table it is made from, and its sums."""
+
+    name: str
+    cells: str  # the intermediate dbt model of its cells, before suppression
+    order: tuple[str, ...]  # publication order
+    equations: Equations
+
+
+SUPPRESSED_FILES = (
+    SuppressedFile(
+        "sin_nature_characteristics",
+        "int_characteristic_cells_counted",
+        ("time_period", "quarter_order", "topic_order", "item_order", "nature_order"),
+        characteristics_equations,
+    ),
+    SuppressedFile(
+        "sin_care_leaver_deaths",
+        "int_care_leaver_cells_counted",
+        ("time_period", "publish_order"),
+        care_leaver_equations,
+    ),
+)
+
+
+def _key(name: str) -> AssetKey:
+    return AssetKey([PUBLISH_SCHEMA, name])
+
+
+def _declared(name: str) -> PublishedTable:
+    return published_tables(DBT_PROJECT.manifest_path)[name]
+
+
+def suppressed_table(connection: duckdb.DuckDBPyConnection, file: SuppressedFile) -> pl.DataFrame:
+    """The file's cells with primary and secondary suppression applied, in its declared columns."""
+    cells = connection.sql(f"select * from intermediate.{file.cells}").pl().sort(*file.order)
+    equations, known = file.equations(cells)
+    published = suppressed_counts(cells, COUNT, equations, known)
+    countries = connection.sql("select * from reference.countries").pl()
+    columns = [column.name for column in _declared(file.name).columns]
+    return national_file(published, countries, [c for c in columns if c not in MANDATORY])
+
+
+def write_declared(connection: duckdb.DuckDBPyConnection, table: PublishedTable, frame: pl.DataFrame) -> None:
+    """Create the table with exactly its declared columns and types, then insert: a frame that does not
+    fit the declaration fails here, before anything is published (the contract, enforced)."""
+    columns = ", ".join(f'"{c.name}" {c.data_type}' for c in table.columns)
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    target = f'{PUBLISH_SCHEMA}."{table.name}"'
+    connection.execute("begin transaction")
+    connection.execute(f"create schema if not exists {PUBLISH_SCHEMA}")
+    connection.execute(f"create or replace table {target} ({columns})")
+    connection.register("suppressed_frame", frame.select([c.name for c in table.columns]))
+    connection.execute(f"insert into {target} ({names}) select {names} from suppressed_frame")
+    connection.unregister("suppressed_frame")
+    connection.execute("commit")
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            _key(file.name),
+            group_name=GROUP,
+            deps=[AssetKey(["intermediate", file.cells]), AssetKey(["reference", "countries"])],
+            description=f"publish.{file.name}: {file.cells} with primary and secondary suppression (rules.md §4)",
+        )
+        for file in SUPPRESSED_FILES
+    ],
+    name="suppressed_tables",
+    can_subset=False,
+)
+def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult]:
+    """Suppress the cells of each file and write its publish table."""
+    with connect_when_free(workspace.settings.warehouse) as connection:
+        for file in SUPPRESSED_FILES:
+            frame = suppressed_table(connection, file)
+            write_declared(connection, _declared(file.name), frame)
+            hidden = int((frame[COUNT] == "c").sum())
+            context.log.info(f"publish.{file.name}: {hidden} of {frame.height} cells suppressed")
+            yield MaterializeResult(
+                asset_key=_key(file.name), metadata={"rows": frame.height, "cells_suppressed": hidden}
+            )
+
+
+def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile) -> list[str]:
+    """What is wrong with a written table: columns or types other than declared, or a rule of §4 broken."""
+    declared = [(c.name, c.data_type.upper()) for c in _declared(file.name).columns]
+    written = connection.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [PUBLISH_SCHEMA, file.name],
+    ).fetchall()
+    if [(name, kind.upper()) for name, kind in written] != declared:
+        return [f"columns are {written}, not the declared {declared}"]
+    cells = connection.sql(f"select * from intermediate.{file.cells}").pl().sort(*file.order)
+    published = connection.sql(f'select * from {PUBLISH_SCHEMA}."{file.name}"').pl()
+    return rule_breaches(cells, published, COUNT, file.equations)
+
+
+@multi_asset_check(
+    specs=[
+        AssetCheckSpec(
+            "disclosure_holds",
+            asset=_key(file.name),
+            blocking=True,
+            description=(
+                "The table has exactly its declared columns and types; every published count equals its cell; "
+                "no count from 1 to the threshold is published; no sum of rules.md §4 has exactly one c; and "
+                "no c can be worked out from the sums together."
+            ),
+        )
+        for file in SUPPRESSED_FILES
+    ],
+    can_subset=False,
+)
+def disclosure_holds(context: AssetCheckExecutionContext, workspace: Workspace) -> Iterator[AssetCheckResult]:
+    with duckdb.connect(str(workspace.settings.warehouse), read_only=True) as connection:
+        for file in SUPPRESSED_FILES:
+            problems = table_problems(connection, file)
+            yield AssetCheckResult(
+                asset_key=_key(file.name),
+                check_name="disclosure_holds",
+                passed=not problems,
+                severity=AssetCheckSeverity.ERROR,
+                description="; ".join(problems[:5]) if problems else None,
+                metadata={"problems": len(problems)},
+            )

@@ -1,0 +1,87 @@
+"""What is published, read from its one home: the dbt publish folder (models and the `publish` sources).
+
+Every table of the `publish` schema is an open-data file of the same name. Its columns, their
+types and their EES metadata, its title and its first year are all in `dbt/models/publish/_publish.yml`;
+this module reads them from the dbt manifest, so nothing here types a file name or a label again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PUBLISH_SCHEMA = "publish"
+
+
+@dataclass(frozen=True)
+class PublishedColumn:
+    name: str
+    data_type: str
+    ees: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    name: str
+    title: str
+    columns: tuple[PublishedColumn, ...]
+    first_year: int | None  # a series that starts later than the others (care leaver deaths)
+    written_by_dbt: bool  # False: written by the disclosure stage
+
+
+@cache
+def _manifest(path: Path, modified: float) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The parsed manifest, read once per version of the file."""
+    path = Path(path)
+    return _manifest(path, path.stat().st_mtime)
+
+
+def _table(node: dict[str, Any], written_by_dbt: bool) -> PublishedTable:
+    meta = node.get("meta") or node.get("config", {}).get("meta") or {}
+    ees = meta.get("ees", {})
+    columns = tuple(
+        PublishedColumn(
+            name=name,
+            data_type=column.get("data_type") or "varchar",
+            ees=(column.get("meta") or column.get("config", {}).get("meta") or {}).get("ees", {}),
+        )
+        for name, column in node["columns"].items()
+    )
+    first_year = ees.get("first_year")
+    return PublishedTable(
+        name=node["name"],
+        title=ees["title"],
+        columns=columns,
+        first_year=int(first_year) if first_year not in (None, "") else None,
+        written_by_dbt=written_by_dbt,
+    )
+
+
+def published_tables(manifest_path: Path) -> dict[str, PublishedTable]:
+    """Every open-data file, by name (sorted)."""
+    manifest = read_manifest(manifest_path)
+    tables: dict[str, PublishedTable] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["config"].get("schema") == PUBLISH_SCHEMA:
+            tables[node["name"]] = _table(node, written_by_dbt=True)
+    for node in manifest["sources"].values():
+        if node["source_name"] == PUBLISH_SCHEMA:
+            tables[node["name"]] = _table(node, written_by_dbt=False)
+    return dict(sorted(tables.items()))
+
+
+def files_for(manifest_path: Path, last_year: int) -> tuple[str, ...]:
+    """The open-data files with figures up to `last_year` (a series that starts later is left out before it)."""
+    return tuple(
+        name
+        for name, table in published_tables(manifest_path).items()
+        if table.first_year is None or last_year >= table.first_year
+    )
