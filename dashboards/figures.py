@@ -98,10 +98,12 @@ def characteristic(characteristics: pl.DataFrame, topic: str, year: str) -> Char
     )
 
 
-def regions(subnational: pl.DataFrame, year: str) -> Chart:
+def regions(subnational: pl.DataFrame, year: str, rounding_base: int) -> Chart:
     part = subnational.filter(pl.col("time_period") == year, pl.col("geographic_level") == "Regional")
     names = part["region_name"].to_list()
-    figure = go.Figure(layout=layout(f"Notifications by region, {year}", "Region", "Notifications (rounded to 10)"))
+    figure = go.Figure(
+        layout=layout(f"Notifications by region, {year}", "Region", f"Notifications (rounded to {rounding_base})")
+    )
     figure.add_bar(
         x=names,
         y=[number(v) for v in part["number_notifications"]],
@@ -111,7 +113,8 @@ def regions(subnational: pl.DataFrame, year: str) -> Chart:
     return Chart(
         id="regions",
         title=f"Notifications by region, {year}",
-        caption=f"Notifications in reporting year {year} by region of the local authority, rounded to the nearest 10, "
+        caption=f"Notifications in reporting year {year} by region of the local authority, rounded to the nearest "
+        f"{rounding_base}, "
         "with the rate per 10,000 children aged 0 to 17. Source: sin_subnational.",
         alt=f"Bar chart of notifications by region in {year}: "
         + "; ".join(f"{n} {v}" for n, v in zip(names, part["number_notifications"], strict=True))

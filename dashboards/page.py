@@ -10,7 +10,8 @@ import plotly.io
 from plotly.offline import get_plotlyjs
 
 from dashboards.figures import Chart
-from dashboards.theme import FONT, SYMBOLS
+from dashboards.theme import FONT
+from schemas.reference import symbols_legend
 
 PLOTLY_JS = "plotly.min.js"
 
@@ -79,7 +80,7 @@ def render_page(
 </head>
 <body>
 <a class="skip" href="#main">Skip to the charts</a>
-<header><h1>{html.escape(title)}</h1>{paragraphs}<p>Symbols: {html.escape(SYMBOLS)}</p></header>
+<header><h1>{html.escape(title)}</h1>{paragraphs}<p>Symbols: {html.escape(symbols_legend())}.</p></header>
 <main id="main">
 {before}
 {"".join(chart_html(chart) for chart in charts)}

@@ -19,6 +19,7 @@ from dashboards.figures import (
 )
 from dashboards.page import render_page
 from dashboards.theme import NOT_A_PERFORMANCE_MEASURE, PALETTE, layout
+from schemas.policy import Policy
 
 TIMELINESS_JS = Path(__file__).with_name("timeliness.js")
 
@@ -32,7 +33,12 @@ def _change(current: str, previous: str) -> str:
 
 
 def release_page(
-    totals: pl.DataFrame, characteristics: pl.DataFrame, subnational: pl.DataFrame, year: int, as_at: str
+    totals: pl.DataFrame,
+    characteristics: pl.DataFrame,
+    subnational: pl.DataFrame,
+    year: int,
+    as_at: str,
+    policy: Policy,
 ) -> str:
     """The annual picture from the published (suppressed, rounded) files only."""
     this, last = str(year), str(year - 1)
@@ -53,7 +59,7 @@ def release_page(
     charts = [
         series_by_nature(totals),
         *(characteristic(characteristics, topic, this) for topic in topics),
-        regions(subnational, this),
+        regions(subnational, this, policy.regional_rounding_base),
         local_authorities(subnational, this),
     ]
     return render_page(
@@ -62,7 +68,7 @@ def release_page(
             f"Notifications to the Child Safeguarding Practice Review Panel, England, as at {as_at}. "
             f"Reporting year {this} runs from April {year - 1} to March {year}.",
             "All figures are those of the published open-data files: regional counts are rounded to the "
-            "nearest 10 and small counts are suppressed.",
+            f"nearest {policy.regional_rounding_base} and small counts are suppressed.",
             NOT_A_PERFORMANCE_MEASURE,
         ],
         charts,

@@ -9,7 +9,6 @@ NOT_A_PERFORMANCE_MEASURE = (
     "Counts of notifications are not a measure of a local authority's performance: they depend on "
     "the size and needs of its population and on what happened in the year."
 )
-SYMBOLS = "c confidential, k a non-zero count that rounds to 0, x not available, z not applicable."
 FONT = "Arial, Helvetica, sans-serif"
 
 

@@ -86,9 +86,9 @@ def release(
     from pipelines.parameters import default_cut_off
     from pipelines.runner import run_release
     from pipelines.settings import load_settings
-    from schemas.reference import rules
+    from schemas.policy import policy
 
-    first = int(rules()["first_reporting_year"])
+    first = policy().first_reporting_year
     if year < first or year > dt.date.today().year + 1:
         raise usage_error(f"YEAR must be a reporting year from {first}, not {year}.")
     chosen = parse_date(cut_off, "--cut-off") if cut_off is not None else default_cut_off(year)

@@ -15,6 +15,8 @@ from pydantic import PrivateAttr
 from pipelines.lock import warehouse_lock
 from pipelines.parameters import Parameters, RunParameters
 from pipelines.settings import Settings, load_settings
+from pipelines.transform.project import DBT_PROJECT, dbt_cli
+from schemas.policy import Policy, read_policy
 
 RELEASES_FOLDER = "releases"
 
@@ -52,12 +54,14 @@ class Workspace(ConfigurableResource):  # type: ignore[misc]
 
     _settings: Settings = PrivateAttr()
     _parameters: Parameters = PrivateAttr()
+    _policy: Policy = PrivateAttr()
     _scratch: Path | None = PrivateAttr(default=None)
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["Workspace"]:
         log = context.log.info if context.log else print
         self._parameters = self.run.resolve()
+        self._policy = read_policy(DBT_PROJECT.manifest_path)
         settings = self.locations.settings()
         if self._parameters.release_year is None:
             self._settings = settings
@@ -87,6 +91,11 @@ class Workspace(ConfigurableResource):  # type: ignore[misc]
         return self._parameters
 
     @property
+    def policy(self) -> Policy:
+        """The policy values this run's models were parsed with (dbt_project.yml vars), read once."""
+        return self._policy
+
+    @property
     def as_at(self) -> dt.date:
         return self._parameters.as_at
 
@@ -100,8 +109,6 @@ class Workspace(ConfigurableResource):  # type: ignore[misc]
 
 def resources_for(settings: Settings) -> dict[str, object]:
     """The resources of the code location; `run` is configured by each run's config."""
-    from pipelines.transform.project import dbt_cli
-
     locations = Locations.from_settings(settings)
     run = RunParameters.configure_at_launch()
     return {

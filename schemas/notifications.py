@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.contract import Column, Contract, FileContext, Rule, typed
-from schemas.reference import age_range, codes, local_authority_periods, series_start_date
+from schemas.policy import policy
+from schemas.reference import age_range, codes, local_authority_periods
 
 ID_PATTERN = r"^SIN-\d{6,}$"
 
@@ -99,8 +100,8 @@ RULES = (
     Rule(
         "before_series_start",
         "notification_date",
-        "must not be before the start of the series (1 April 2018)",
-        lambda _c: typed("notification_date") >= pl.lit(series_start_date()),
+        f"must not be before the start of the series ({policy().series_start_text})",
+        lambda _c: typed("notification_date") >= pl.lit(policy().series_start_date),
     ),
     Rule(
         "after_export_date",

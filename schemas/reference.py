@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
+from schemas.policy import policy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = PROJECT_ROOT / "dbt" / "seeds" / "reference"
-DBT_PROJECT_FILE = PROJECT_ROOT / "dbt" / "dbt_project.yml"
 
 
 def read_seed(name: str) -> list[dict[str, str]]:
@@ -27,15 +26,10 @@ def codes(name: str) -> tuple[str, ...]:
     return tuple(row["code"] for row in read_seed(name))
 
 
-@cache
-def rules() -> dict:
-    """Policy values (series start, first years, thresholds) from the dbt project's `vars`."""
-    with DBT_PROJECT_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["vars"]
-
-
-def series_start_date() -> dt.date:
-    return dt.date.fromisoformat(rules()["series_start_date"])
+def symbols_legend(separator: str = ", ") -> str:
+    """The symbols published in place of figures, each with its meaning: "c confidential, k ..."."""
+    rows = sorted(read_seed("symbols"), key=lambda row: int(row["publish_order"]))
+    return separator.join(f"{row['symbol']} {row['meaning']}" for row in rows)
 
 
 @cache
@@ -64,29 +58,22 @@ class LocalAuthorityPeriod:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-def _uk_date(text: str) -> dt.date | None:
-    return dt.datetime.strptime(text, "%d/%m/%Y").date() if text else None
-
-
 @cache
 def local_authority_periods() -> tuple[LocalAuthorityPeriod, ...]:
-    """Spells of single English LAs; the combined "A / B" rows and the forces row never match."""
-    periods = []
-    for row in read_seed("local_authorities"):
-        code = row["old_la_code"]
-        if not (code.isdigit() and len(code) == 3 and row["date_of_operation"]):
-            continue
-        periods.append(
-            LocalAuthorityPeriod(
-                old_la_code=code,
-                new_la_code=row["new_la_code"],
-                la_name=row["la_name"],
-                region_code=row["parent_geography_code"],
-                start=_uk_date(row["date_of_operation"]),
-                end=_uk_date(row["date_of_termination"]),
-            )
-        )
-    return tuple(periods)
+    """Spells of single English LAs: the seed's rows that keep the policy's single-LA condition, the
+    same SQL condition dbt's stg_reference__local_authorities applies (one home: dbt_project.yml)."""
+    import duckdb
+
+    rows = duckdb.execute(
+        "select old_la_code, new_la_code, la_name, parent_geography_code, "
+        "strptime(date_of_operation, '%d/%m/%Y')::date, strptime(date_of_termination, '%d/%m/%Y')::date "
+        f"from read_csv(?, header = true, all_varchar = true) where {policy().single_la_condition}",
+        [str(SEEDS_DIR / "local_authorities.csv")],
+    ).fetchall()
+    return tuple(
+        LocalAuthorityPeriod(old_la_code=code, new_la_code=new, la_name=name, region_code=region, start=start, end=end)
+        for code, new, name, region, start, end in rows
+    )
 
 
 @cache

@@ -97,6 +97,7 @@ def release_dashboard(context: AssetExecutionContext, workspace: Workspace) -> N
         read("sin_subnational"),
         year,
         workspace.as_at.isoformat(),
+        workspace.policy,
     )
     write_page(folder, "release.html", page)
     context.log.info(f"wrote release.html for reporting year {year}")

@@ -73,11 +73,11 @@ def _declared(name: str) -> PublishedTable:
     return published_tables(DBT_PROJECT.manifest_path)[name]
 
 
-def suppressed_table(connection: duckdb.DuckDBPyConnection, file: SuppressedFile) -> pl.DataFrame:
+def suppressed_table(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, primary_max: int) -> pl.DataFrame:
     """The file's cells with primary and secondary suppression applied, in its declared columns."""
     cells = connection.sql(f"select * from intermediate.{file.cells}").pl().sort(*file.order)
     equations, known = file.equations(cells)
-    published = suppressed_counts(cells, COUNT, equations, known)
+    published = suppressed_counts(cells, COUNT, equations, known, primary_max)
     countries = connection.sql("select * from reference.countries").pl()
     columns = [column.name for column in _declared(file.name).columns]
     return national_file(published, countries, [c for c in columns if c not in MANDATORY])
@@ -115,7 +115,7 @@ def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> I
     """Suppress the cells of each file and write its publish table."""
     with connect_when_free(workspace.settings.warehouse) as connection:
         for file in SUPPRESSED_FILES:
-            frame = suppressed_table(connection, file)
+            frame = suppressed_table(connection, file, workspace.policy.primary_suppression_max)
             write_declared(connection, _declared(file.name), frame)
             hidden = int((frame[COUNT] == "c").sum())
             context.log.info(f"publish.{file.name}: {hidden} of {frame.height} cells suppressed")
@@ -124,7 +124,7 @@ def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> I
             )
 
 
-def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile) -> list[str]:
+def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, primary_max: int) -> list[str]:
     """What is wrong with a written table: columns or types other than declared, or a rule of §4 broken."""
     declared = [(c.name, c.data_type.upper()) for c in _declared(file.name).columns]
     written = connection.execute(
@@ -136,7 +136,7 @@ def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile) 
         return [f"columns are {written}, not the declared {declared}"]
     cells = connection.sql(f"select * from intermediate.{file.cells}").pl().sort(*file.order)
     published = connection.sql(f'select * from {PUBLISH_SCHEMA}."{file.name}"').pl()
-    return rule_breaches(cells, published, COUNT, file.equations)
+    return rule_breaches(cells, published, COUNT, file.equations, primary_max)
 
 
 @multi_asset_check(
@@ -158,7 +158,7 @@ def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile) 
 def disclosure_holds(context: AssetCheckExecutionContext, workspace: Workspace) -> Iterator[AssetCheckResult]:
     with duckdb.connect(str(workspace.settings.warehouse), read_only=True) as connection:
         for file in SUPPRESSED_FILES:
-            problems = table_problems(connection, file)
+            problems = table_problems(connection, file, workspace.policy.primary_suppression_max)
             yield AssetCheckResult(
                 asset_key=_key(file.name),
                 check_name="disclosure_holds",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import polars as pl
 
 from pipelines.disclosure.suppression import Cells, Equation, disclosed, suppress
-from schemas.reference import read_seed, rules
+from schemas.reference import read_seed
 
 TOTAL = "Total"
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
@@ -83,10 +83,12 @@ def care_leaver_equations(frame: pl.DataFrame) -> tuple[list[Equation], list[boo
     return equations, [False] * frame.height
 
 
-def suppressed_counts(frame: pl.DataFrame, count: str, equations: list[Equation], known: list[bool]) -> pl.DataFrame:
+def suppressed_counts(
+    frame: pl.DataFrame, count: str, equations: list[Equation], known: list[bool], primary_max: int
+) -> pl.DataFrame:
     """The frame (in publication order) with `count` as published text: `c` where suppressed."""
     cells = Cells(values=frame[count].to_list(), order=list(range(frame.height)), known=known)
-    hidden = suppress(cells, equations, int(rules()["primary_suppression_max"]))
+    hidden = suppress(cells, equations, primary_max)
     return frame.with_columns(
         pl.when(pl.Series(hidden, dtype=pl.Boolean))
         .then(pl.lit("c"))
@@ -113,13 +115,13 @@ def rule_breaches(
     published: pl.DataFrame,
     count: str,
     equations_of: Callable[[pl.DataFrame], tuple[list[Equation], list[bool]]],
+    primary_max: int,
 ) -> list[str]:
     """Every way a published table breaks rules.md §4 against the cells it was made from (both in
     publication order): a count other than its cell's, a small count shown, a sum with exactly one
     hidden part, or a hidden count the sums pin down."""
     if published.height != cells.height:
         return [f"{published.height} rows published for {cells.height} cells"]
-    primary_max = int(rules()["primary_suppression_max"])
     values = cells[count].to_list()
     shown = published[count].to_list()
     problems = []

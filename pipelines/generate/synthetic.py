@@ -17,9 +17,10 @@ import polars as pl
 
 from pipelines.generate.corrupt import corrupt_frame, roughen
 from pipelines.generate.writers import write_csv, write_xlsx
-from pipelines.working_days import busday_calendar
+from pipelines.reference.holidays import busday_calendar
 from schemas import CONTRACTS
-from schemas.reference import local_authority_periods, rules
+from schemas.policy import policy
+from schemas.reference import local_authority_periods
 
 # Published national totals (DfE release), the level the synthetic series is drawn around.
 PUBLISHED_TOTALS = {
@@ -205,7 +206,7 @@ def _first_versions(rng, options: GenerateOptions, sizes, end: np.datetime64) ->
         counted = round(PUBLISHED_TOTALS.get(year, 400) * options.scale * rng.normal(1.0, 0.02))
         care_leavers = (
             round(CARE_LEAVER_DEATHS_PER_YEAR * options.scale * rng.normal(1.0, 0.05))
-            if year >= int(rules()["care_leaver_first_year"])
+            if year >= policy().care_leaver_first_year
             else 0
         )
         n = counted + care_leavers

@@ -6,16 +6,16 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.lock import connect_when_free
+from pipelines.reference.holidays import bank_holidays
 from pipelines.resources import Workspace
-from pipelines.working_days import CALENDAR_START, bank_holidays
 
 YEARS_AHEAD = 3
 
 
-def bank_holiday_frame(as_at: dt.date) -> pl.DataFrame:
+def bank_holiday_frame(as_at: dt.date, calendar_start: dt.date) -> pl.DataFrame:
     """Every weekday bank holiday from the start of the calendar to a few years past the as-at date."""
     last_year = max(as_at.year, dt.date.today().year) + YEARS_AHEAD
-    days = bank_holidays(CALENDAR_START.year, last_year)
+    days = bank_holidays(calendar_start.year, last_year)
     return pl.DataFrame({"holiday_date": days}, schema={"holiday_date": pl.Date}).with_columns(
         calendar_end=pl.lit(dt.date(last_year, 12, 31))
     )
@@ -28,7 +28,7 @@ def bank_holiday_frame(as_at: dt.date) -> pl.DataFrame:
 )
 def bank_holidays_table(context: AssetExecutionContext, workspace: Workspace) -> MaterializeResult:
     settings = workspace.settings
-    frame = bank_holiday_frame(workspace.as_at)
+    frame = bank_holiday_frame(workspace.as_at, workspace.policy.calendar_start)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with connect_when_free(settings.warehouse) as connection:
         connection.execute("create schema if not exists reference")

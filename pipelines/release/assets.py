@@ -33,6 +33,7 @@ def release_bundle(context: AssetExecutionContext, workspace: Workspace) -> Mate
             workspace.settings.publish / RELEASES_FOLDER,
             parameters.release_year,
             parameters.cut_off,
+            workspace.policy,
         )
     for line in outcome.summary().splitlines():
         context.log.info(line)

@@ -19,6 +19,7 @@ import duckdb
 from pipelines.publish.assets import write_files
 from pipelines.release.bundle import methodology, write_manifest, write_spreadsheet
 from pipelines.release.compare import figure_changes, write_changes
+from schemas.policy import Policy
 
 SUPERSEDED_FOLDER = ".superseded"
 MOVED_SHOWN = 50
@@ -61,7 +62,12 @@ class ReleaseOutcome:
 
 
 def build_bundle(
-    connection: duckdb.DuckDBPyConnection, scratch: Path, releases: Path, year: int, cut_off: dt.date
+    connection: duckdb.DuckDBPyConnection,
+    scratch: Path,
+    releases: Path,
+    year: int,
+    cut_off: dt.date,
+    policy: Policy,
 ) -> ReleaseOutcome:
     """Write the bundle into `scratch/YEAR`, then rename it into `releases/YEAR`."""
     bundle = scratch / str(year)
@@ -75,8 +81,8 @@ def build_bundle(
         changes = figure_changes(previous, bundle, files, years=compared)
         outcome.revisions = len(changes)
     write_changes(changes, bundle / "revisions.csv")
-    (bundle / "methodology.md").write_text(methodology(year, cut_off), encoding="utf-8")
-    write_spreadsheet(bundle, year, cut_off)
+    (bundle / "methodology.md").write_text(methodology(year, cut_off, policy), encoding="utf-8")
+    write_spreadsheet(bundle, year, cut_off, policy)
     write_manifest(bundle)
     target = releases / str(year)
     if target.exists():

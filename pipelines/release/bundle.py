@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
-from schemas.reference import read_seed, rules
+from schemas.policy import Policy
+from schemas.reference import read_seed, symbols_legend
 
 FIXED_CREATED = dt.datetime(2000, 1, 1)  # spreadsheets carry no build time, so rebuilds match
 MANIFEST = "manifest.csv"
@@ -33,9 +34,8 @@ def write_manifest(folder: Path) -> Path:
     return target
 
 
-def methodology(year: int, cut_off: dt.date) -> str:
+def methodology(year: int, cut_off: dt.date, policy: Policy) -> str:
     """A short note of what is counted and how it is published, from the rules' one home."""
-    settings = rules()
     measures = "\n".join(
         f"| {m['measure']} | {m['start_event']} | {m['end_event']} | {m['limit_value']} "
         f"{m['limit_unit'].replace('_', ' ')} ({m['rule'].replace('_', ' ')}) | "
@@ -59,8 +59,8 @@ timeliness measured as at that date.
   update, then the latest export, then the latest row).
 - Withdrawn notifications (made in error) are not counted. A second notification of the same
   incident is counted once, under the notification it duplicates. Deaths of care leavers are
-  a separate series, published from reporting year {settings["care_leaver_first_year"]}.
-- The series starts in reporting year {settings["first_reporting_year"]}.
+  a separate series, published from reporting year {policy.care_leaver_first_year}.
+- The series starts in reporting year {policy.first_reporting_year}.
 
 ## Timeliness
 
@@ -76,15 +76,14 @@ cases plus open cases past their deadline at the cut-off date.
 ## Rounding, suppression and symbols
 
 - National and local authority counts are published unrounded; regional counts are rounded to
-  the nearest {settings["regional_rounding_base"]}, half away from zero. Percentages and rates
+  the nearest {policy.regional_rounding_base}, half away from zero. Percentages and rates
   are computed from unrounded counts and given to 1 decimal place.
-- Counts from 1 to {settings["primary_suppression_max"]} in the characteristics and care
+- Counts from 1 to {policy.primary_suppression_max} in the characteristics and care
   leaver files are suppressed (c), and further figures are suppressed wherever a suppressed
   figure could otherwise be worked out from published totals, in this or another file.
 - In the timeliness file, the number and percentage on time and the median working days are
-  suppressed (c) where fewer than {settings["timeliness_min_due"]} cases are due.
-- Symbols: c confidential; k a non-zero count that rounds to 0; x not available; z not
-  applicable. 0 is a true zero.
+  suppressed (c) where fewer than {policy.timeliness_min_due} cases are due.
+- Symbols: {symbols_legend("; ")}. 0 is a true zero.
 - Nothing below local authority level, and no record-level data, is published.
 
 ## Revisions
@@ -98,11 +97,11 @@ def _table(name: str, folder: Path) -> pl.DataFrame:
     return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
 
 
-def write_spreadsheet(folder: Path, year: int, cut_off: dt.date) -> Path:
+def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy) -> Path:
     """An accessible workbook of the main tables: cover, contents, notes, one table per sheet."""
     import gptables
 
-    symbols = "Symbols: c confidential, k a non-zero count that rounds to 0, x not available, z not applicable."
+    symbols = f"Symbols: {symbols_legend()}."
     year_text = str(year)
     totals = (
         _table("sin_total_notifications", folder)
@@ -177,7 +176,8 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date) -> Path:
         {
             "Note number": ["[note 1]", "[note 2]"],
             "Note text": [
-                "Regional counts are rounded to the nearest 10; national and local authority counts are not.",
+                f"Regional counts are rounded to the nearest {policy.regional_rounding_base}; national and local "
+                "authority counts are not.",
                 "Small counts, and counts from which a small count could be worked out, are shown as c.",
             ],
         }

@@ -4,6 +4,7 @@ with
 local_authorities as (
 
     select * from {{ ref('local_authorities') }}
+    where {{ var('single_la_condition') }}
 
 ),
 
@@ -26,9 +27,6 @@ final as (
     from local_authorities
     inner join regions
         on local_authorities.parent_geography_code = regions.region_code
-    where
-        regexp_full_match(local_authorities.old_la_code, '[0-9]{3}')
-        and local_authorities.date_of_operation is not null
 
 )
 
