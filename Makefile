@@ -12,7 +12,7 @@ export DAGSTER_DISABLE_TELEMETRY := true
 # sqlfluff's dbt templater compiles the project; it needs a database file of its own.
 LINT_DATABASE := $(CURDIR)/data/warehouse/lint.duckdb
 
-.PHONY: run test lint unit dbt-test sample golden bench clean
+.PHONY: run test test-fast lint typecheck sample golden bench clean
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -36,11 +36,19 @@ $(CHROMIUM):
 test: $(BIN)/.synced $(CHROMIUM) lint
 	$(BIN)/pytest
 
-lint: $(BIN)/.synced
+## test-fast: unit, integration and dbt unit tests only (no whole-graph runs, no browser): under a minute
+test-fast: $(BIN)/.synced
+	$(BIN)/pytest -m "not e2e and not browser"
+
+lint: $(BIN)/.synced typecheck
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	mkdir -p $(dir $(LINT_DATABASE))
 	SINSTATS_DBT_DATABASE=$(LINT_DATABASE) $(BIN)/sqlfluff lint dbt/models --nocolor
+
+## typecheck: mypy, strict, on pipelines/, schemas/ and dashboards/ (pyproject.toml [tool.mypy])
+typecheck: $(BIN)/.synced
+	$(BIN)/mypy
 
 ## sample: regenerate the committed synthetic sample (on purpose only)
 sample: $(BIN)/.synced

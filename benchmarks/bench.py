@@ -168,7 +168,7 @@ def run_pipeline(landing: Path, work: Path, name: str) -> tuple[Measured, Path]:
 
 
 def bank_holiday_literals() -> str:
-    from pipelines.working_days import bank_holidays
+    from pipelines.reference.holidays import bank_holidays
 
     return ", ".join(f"date '{day.isoformat()}'" for day in bank_holidays(2017, 2029))
 

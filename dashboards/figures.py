@@ -6,7 +6,7 @@ suppressed `c` is drawn as a gap and shown as `c` in the table, never replaced b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import polars as pl
@@ -26,7 +26,6 @@ class Chart:
     header: list[str]
     rows: list[list[str]]
     warning: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def number(value: str) -> float | None:

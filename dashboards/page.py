@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 import plotly.io
 from plotly.offline import get_plotlyjs
@@ -64,7 +65,7 @@ def render_page(
     charts: list[Chart],
     before: str = "",
     script: str = "",
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
 ) -> str:
     """One page: its charts drawn by the shared offline plotly.js beside it."""
     figures = {chart.id: json.loads(plotly.io.to_json(chart.figure)) for chart in charts}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -77,7 +78,7 @@ def release_page(
 
 
 def _shell(
-    chart_id: str, title: str, caption: str, alt: str, x_title: str, y_title: str, header: list[str], **extra
+    chart_id: str, title: str, caption: str, alt: str, x_title: str, y_title: str, header: list[str], **extra: Any
 ) -> Chart:
     """A chart the page's script draws (and redraws when the filters change)."""
     return Chart(chart_id, title, caption, alt, go.Figure(layout=layout(title, x_title, y_title, **extra)), header, [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # Okabe and Ito's palette, distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
@@ -12,7 +14,7 @@ NOT_A_PERFORMANCE_MEASURE = (
 FONT = "Arial, Helvetica, sans-serif"
 
 
-def layout(title: str, x_title: str, y_title: str, **extra) -> dict:
+def layout(title: str, x_title: str, y_title: str, **extra: Any) -> dict[str, Any]:
     """The shared layout: title and axis labels always, the palette, no logo."""
     return {
         "title": {"text": title},

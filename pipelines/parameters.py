@@ -32,7 +32,7 @@ def london_today() -> dt.date:
 
 
 def default_cut_off(year: int) -> dt.date:
-    """30 June after the reporting year ends (rules.md §2)."""
+    """30 June after the reporting year ends (docs/rules.md §2)."""
     return dt.date(year, 6, 30)
 
 
@@ -49,7 +49,7 @@ class Parameters:
         return self.release_year is not None
 
 
-class RunParameters(ConfigurableResource):  # type: ignore[misc]
+class RunParameters(ConfigurableResource):  # type: ignore[type-arg]
     """The run's parameters as run config. Blank fields take their defaults when the run starts."""
 
     as_at: str = Field(default="", description="YYYY-MM-DD; blank = the London date when the run starts.")
@@ -59,7 +59,7 @@ class RunParameters(ConfigurableResource):  # type: ignore[misc]
     def resolve(self) -> Parameters:
         if self.release_year:
             cut_off = dt.date.fromisoformat(self.cut_off) if self.cut_off else default_cut_off(self.release_year)
-            # A release measures timeliness as at its cut-off (rules.md §2).
+            # A release measures timeliness as at its cut-off (docs/rules.md §2).
             return Parameters(as_at=cut_off, release_year=self.release_year, cut_off=cut_off)
         return Parameters(as_at=dt.date.fromisoformat(self.as_at) if self.as_at else london_today())
 

@@ -25,7 +25,7 @@ class NoAnalystsCopy(Exception):
     """A release is built from the analysts' copy, and there is none yet."""
 
 
-class Locations(ConfigurableResource):  # type: ignore[misc]
+class Locations(ConfigurableResource):  # type: ignore[type-arg]
     """The landing folder, the warehouse file and the publish folder (paths only; no clock)."""
 
     landing: str
@@ -40,11 +40,11 @@ class Locations(ConfigurableResource):  # type: ignore[misc]
         return load_settings(self.landing, self.warehouse, self.publish)
 
 
-class Workspace(ConfigurableResource):  # type: ignore[misc]
+class Workspace(ConfigurableResource):  # type: ignore[type-arg]
     """What one run works on, set up when the run starts and held until it ends.
 
     The current files: the pipeline's warehouse, under its lock for the whole run, so only one run
-    touches it at a time (outputs.md §1). A release: a scratch copy of the analysts' copy in a
+    touches it at a time (docs/outputs.md §1). A release: a scratch copy of the analysts' copy in a
     hidden folder under PUBLISH/releases/, so neither the warehouse nor the analysts' copy is
     touched; the folder goes when the run ends, whatever happens.
     """

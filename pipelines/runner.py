@@ -11,8 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-from dagster import AssetCheckSeverity, AssetKey, DagsterEvent, DagsterEventType, DagsterInstance, logger
-from dagster._utils.error import SerializableErrorInfo
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetMaterialization,
+    DagsterEvent,
+    DagsterEventType,
+    DagsterInstance,
+    InitLoggerContext,
+    LoggerDefinition,
+    logger,
+)
+from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.parameters import run_config
 from pipelines.settings import Settings
@@ -24,7 +34,7 @@ Progress = Callable[[str], None]
 class RunOutcome:
     success: bool
     settings: Settings
-    report: dict = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     counted: int | None = None
     written: list[str] = field(default_factory=list)
@@ -107,9 +117,9 @@ def root_cause(error: SerializableErrorInfo | None) -> str:
     return message if message.startswith(f"{error.cls_name}:") else f"{error.cls_name}: {message}"
 
 
-def _progress_logger(progress: Progress, failures: list[str]):
+def _progress_logger(progress: Progress, failures: list[str]) -> LoggerDefinition:
     @logger
-    def progress_logger(_init_context):
+    def progress_logger(_init_context: InitLoggerContext) -> logging.Logger:
         log = logging.getLogger("sinstats.progress")
         log.handlers = [_ProgressHandler(progress, failures)]
         log.setLevel(logging.DEBUG)
@@ -156,8 +166,11 @@ class Execution:
         """The metadata of the asset `key`'s materialisation in this run (empty when it has none)."""
         for event in self.events:
             if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
-                materialization = event.event_specific_data.materialization
-                if materialization.asset_key.to_user_string() == key:
+                materialization = event.step_materialization_data.materialization
+                if (
+                    isinstance(materialization, AssetMaterialization)
+                    and materialization.asset_key.to_user_string() == key
+                ):
                     return {name: value.value for name, value in materialization.metadata.items()}
         return {}
 

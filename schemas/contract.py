@@ -55,6 +55,11 @@ class Rule:
     valid: Callable[[FileContext], pl.Expr]
 
 
+def _parses(raw: pl.Expr, value: pl.Expr) -> Callable[[FileContext], pl.Expr]:
+    """A format rule: a value given must parse (a blank is for the required-column rule)."""
+    return lambda _context: raw.is_null() | value.is_not_null()
+
+
 FORMAT_RULES = {
     "id": ("invalid_identifier", "must be a notification ID: SIN- and 6 or more digits"),
     "int": ("invalid_integer", "must be a whole number"),
@@ -139,9 +144,6 @@ class Contract:
     def required(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns if column.required)
 
-    def column(self, name: str) -> Column:
-        return next(column for column in self.columns if column.name == name)
-
     def parse(self, column: Column) -> pl.Expr:
         raw = pl.col(column.name)
         match column.kind:
@@ -176,15 +178,7 @@ class Contract:
         formats = []
         for column in self.columns:
             rule_id, text = FORMAT_RULES[column.kind]
-            raw, value = pl.col(column.name), typed(column.name)
-            formats.append(
-                Rule(
-                    rule_id,
-                    column.name,
-                    text,
-                    lambda _ctx, raw=raw, value=value: raw.is_null() | value.is_not_null(),
-                )
-            )
+            formats.append(Rule(rule_id, column.name, text, _parses(pl.col(column.name), typed(column.name))))
         return (*formats, *self.rules)
 
     def rule_text(self, rule_id: str, column: str) -> str:

@@ -1,4 +1,4 @@
-"""The contract of `la_context_` extracts (extracts.md §3)."""
+"""The contract of `la_context_` extracts (docs/extracts.md §3)."""
 
 from __future__ import annotations
 

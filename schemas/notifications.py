@@ -1,4 +1,4 @@
-"""The contract of `notifications_` extracts (extracts.md §1)."""
+"""The contract of `notifications_` extracts (docs/extracts.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The policy values of rules.md, typed, in one object: read from the dbt manifest, where dbt renders the
+"""The policy values of docs/rules.md, typed, in one object: read from the dbt manifest, where dbt renders the
 project's vars (with any `--vars` override), so validation, models, disclosure and every text agree."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class CharacteristicTopic:
 
 @dataclass(frozen=True)
 class Policy:
-    """Every policy value of rules.md that code reads (dbt_project.yml `vars` is their one home)."""
+    """Every policy value of docs/rules.md that code reads (dbt_project.yml `vars` is their one home)."""
 
     series_start_date: dt.date  # no notification date before this is valid
     calendar_start: dt.date  # the working-day calendar starts here

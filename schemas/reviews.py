@@ -1,4 +1,4 @@
-"""The contract of `reviews_` extracts (extracts.md §2)."""
+"""The contract of `reviews_` extracts (docs/extracts.md §2)."""
 
 from __future__ import annotations
 

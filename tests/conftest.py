@@ -16,6 +16,16 @@ from pipelines.settings import SAMPLE_LANDING, load_settings
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test's folder decides its marker, so `-m "not e2e and not browser"` (make test-fast) is exact."""
+    for item in items:
+        folder = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if folder in ("e2e", "browser"):
+            item.add_marker(getattr(pytest.mark, folder))
+
 
 VALID_NOTIFICATION = {
     "notification_id": "SIN-000101",

@@ -1,4 +1,4 @@
-{#- Publication arithmetic (rules.md §4): rounding half away from zero, done in integers so no
+{#- Publication arithmetic (docs/rules.md §4): rounding half away from zero, done in integers so no
     binary fraction can tip a half the wrong way. -#}
 
 {#- A non-negative whole number rounded half away from zero to a multiple of `base`. -#}

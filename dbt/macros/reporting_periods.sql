@@ -1,4 +1,4 @@
-{#- Reporting years and quarters (rules.md §2): their one definition. -#}
+{#- Reporting years and quarters (docs/rules.md §2): their one definition. -#}
 
 {#- Reporting year YYYY = 1 April of YYYY-1 to 31 March of YYYY. -#}
 {% macro reporting_year(day) -%}

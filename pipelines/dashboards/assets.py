@@ -135,7 +135,9 @@ def timeliness_dashboard(context: AssetExecutionContext, workspace: Workspace) -
 def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
     settings = workspace.settings
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-        frames = [connection.sql(sql).pl() for sql in (FILES_SQL, RULES_SQL, LAS_SQL, REJECTED_SQL)]
-    page = data_quality_page(*frames, workspace.as_at.isoformat())
+        files, rules, las, rejected = (
+            connection.sql(sql).pl() for sql in (FILES_SQL, RULES_SQL, LAS_SQL, REJECTED_SQL)
+        )
+    page = data_quality_page(files, rules, las, rejected, workspace.as_at.isoformat())
     write_page(staging(settings.publish, context.run_id) / "internal", "data_quality.html", page)
     context.log.info("wrote data_quality.html")

@@ -1,5 +1,5 @@
 """The disclosure stage's assets: the dbt cell tables in, the suppressed publish tables out, and the check
-that what is written keeps its declared columns and every rule of rules.md §4."""
+that what is written keeps its declared columns and every rule of docs/rules.md §4."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -104,14 +104,14 @@ def write_declared(connection: duckdb.DuckDBPyConnection, table: PublishedTable,
             _key(file.name),
             group_name=GROUP,
             deps=[AssetKey(["intermediate", file.cells]), AssetKey(["reference", "countries"])],
-            description=f"publish.{file.name}: {file.cells} with primary and secondary suppression (rules.md §4)",
+            description=f"publish.{file.name}: {file.cells} with primary and secondary suppression (docs/rules.md §4)",
         )
         for file in SUPPRESSED_FILES
     ],
     name="suppressed_tables",
     can_subset=False,
 )
-def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult]:
+def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult[None]]:
     """Suppress the cells of each file and write its publish table."""
     with connect_when_free(workspace.settings.warehouse) as connection:
         for file in SUPPRESSED_FILES:
@@ -147,7 +147,7 @@ def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, 
             blocking=True,
             description=(
                 "The table has exactly its declared columns and types; every published count equals its cell; "
-                "no count from 1 to the threshold is published; no sum of rules.md §4 has exactly one c; and "
+                "no count from 1 to the threshold is published; no sum of docs/rules.md §4 has exactly one c; and "
                 "no c can be worked out from the sums together."
             ),
         )

@@ -1,4 +1,4 @@
-"""Disclosure control (rules.md §4): primary and secondary suppression, and the attack that checks it.
+"""Disclosure control (docs/rules.md §4): primary and secondary suppression, and the attack that checks it.
 
 A published table is a list of cells (its counts) and a list of sums the public can form from
 it and from other published files. Each sum is an equation: cells with coefficients +1 or -1
@@ -43,7 +43,7 @@ class Cells:
 def _apply_rule(
     cells: Cells, equations: Sequence[Equation], containing: dict[int, list[int]], suppressed: list[bool]
 ) -> None:
-    """Secondary suppression as rules.md §4 words it, in place, until nothing changes.
+    """Secondary suppression as docs/rules.md §4 words it, in place, until nothing changes.
 
     A worklist of sums to look at again: a sum needs another look only when one of its cells
     has just been suppressed.
@@ -136,8 +136,8 @@ def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> l
                             suppressed[other] = True
             continue
         for cell in pinned:
-            options = [_cheapest(cells, equations[n], suppressed) for n in containing.get(cell, [])]
-            options = [i for i in options if i is not None]
+            found = [_cheapest(cells, equations[n], suppressed) for n in containing.get(cell, [])]
+            options = [i for i in found if i is not None]
             if options:
                 suppressed[min(options, key=lambda i: (cells.values[i] == 0, cells.values[i], cells.order[i]))] = True
 

@@ -1,4 +1,4 @@
-"""The sums each suppressed open-data file publishes (rules.md §4), and its suppressed columns.
+"""The sums each suppressed open-data file publishes (docs/rules.md §4), and its suppressed columns.
 
 Pure functions, table in and table out, called by the disclosure assets (pipelines/disclosure/assets.py).
 """
@@ -41,7 +41,7 @@ def characteristics_equations(frame: pl.DataFrame) -> tuple[list[Equation], list
     }
     combined = combined_natures()
     equations: list[Equation] = []
-    groups: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
+    groups: dict[tuple[str, str, str, str], list[tuple[str, int]]] = defaultdict(list)
     for (year, quarter, topic, item, nature), i in index.items():
         groups[(year, quarter, topic, item)].append((nature, i))
     for (year, quarter, topic, item), members in groups.items():
@@ -117,7 +117,7 @@ def rule_breaches(
     equations_of: Callable[[pl.DataFrame], tuple[list[Equation], list[bool]]],
     primary_max: int,
 ) -> list[str]:
-    """Every way a published table breaks rules.md §4 against the cells it was made from (both in
+    """Every way a published table breaks docs/rules.md §4 against the cells it was made from (both in
     publication order): a count other than its cell's, a small count shown, a sum with exactly one
     hidden part, or a hidden count the sums pin down."""
     if published.height != cells.height:

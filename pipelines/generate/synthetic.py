@@ -1,4 +1,4 @@
-"""Synthetic extracts that look like the real thing (outputs.md §5). No real record ever ships.
+"""Synthetic extracts that look like the real thing (docs/outputs.md §5). No real record ever ships.
 
 Everything is drawn from one `numpy` generator seeded by `--seed`, in a fixed order, and
 written with fixed formatting, so the same seed gives the same bytes. Volumes scale linearly
@@ -11,6 +11,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -167,7 +168,7 @@ def _la_sizes(rng: np.random.Generator) -> dict[str, float]:
     return dict(zip(la_codes, sizes.round(), strict=True))
 
 
-def _assign_las(rng, days: np.ndarray, sizes: dict[str, float]) -> np.ndarray:
+def _assign_las(rng: np.random.Generator, days: np.ndarray, sizes: dict[str, float]) -> np.ndarray:
     """An LA live on each day, in proportion to its size (boundary changes respected)."""
     periods = local_authority_periods()
     starts = sorted({np.datetime64(p.start) for p in periods} | {np.datetime64(p.end) + 1 for p in periods if p.end})
@@ -183,17 +184,20 @@ def _assign_las(rng, days: np.ndarray, sizes: dict[str, float]) -> np.ndarray:
     return result.astype(str)
 
 
-def _ynu(rng, yes: float, unknown: float, size: int) -> np.ndarray:
+def _ynu(rng: np.random.Generator, yes: float, unknown: float, size: int) -> np.ndarray:
     return _pick(rng, {"Y": yes, "N": 1 - yes - unknown, "U": unknown}, size)
 
 
-def _clock(rng, days: np.ndarray) -> np.ndarray:
+def _clock(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
     """A working-hours time on each day, London local, as datetime64[s]."""
     seconds = rng.integers(8 * 3600, 18 * 3600, size=days.shape)
-    return (days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")).astype("datetime64[us]")
+    clock: np.ndarray = (days.astype("datetime64[s]") + seconds.astype("timedelta64[s]")).astype("datetime64[us]")
+    return clock
 
 
-def _first_versions(rng, options: GenerateOptions, sizes, end: np.datetime64) -> pl.DataFrame:
+def _first_versions(
+    rng: np.random.Generator, options: GenerateOptions, sizes: dict[str, float], end: np.datetime64
+) -> pl.DataFrame:
     """One row per notification as first notified, every year of the series."""
     frames = []
     calendar = busday_calendar()
@@ -275,7 +279,7 @@ def _first_versions(rng, options: GenerateOptions, sizes, end: np.datetime64) ->
     ).select(NOTIFICATION_COLUMNS)
 
 
-def _duplicates(rng, first: pl.DataFrame, share: float) -> pl.DataFrame:
+def _duplicates(rng: np.random.Generator, first: pl.DataFrame, share: float) -> pl.DataFrame:
     """Second notifications of the same incident (often a child perpetrator), pointing back."""
     n = first.height
     picks = np.sort(rng.choice(n, size=max(1, int(n * share)), replace=False))
@@ -305,7 +309,7 @@ def _duplicates(rng, first: pl.DataFrame, share: float) -> pl.DataFrame:
     return extra
 
 
-def _amendments(rng, first: pl.DataFrame, end: np.datetime64) -> pl.DataFrame:
+def _amendments(rng: np.random.Generator, first: pl.DataFrame, end: np.datetime64) -> pl.DataFrame:
     """Later versions: corrections of characteristics, and some withdrawals made in error."""
     versions = []
     current = first
@@ -346,7 +350,7 @@ def _amendments(rng, first: pl.DataFrame, end: np.datetime64) -> pl.DataFrame:
     return pl.concat([everything, withdrawn]).sort("record_updated_at", "notification_id")
 
 
-def _reviews(rng, notifications: pl.DataFrame, end: np.datetime64) -> pl.DataFrame:
+def _reviews(rng: np.random.Generator, notifications: pl.DataFrame, end: np.datetime64) -> pl.DataFrame:
     """Rapid review and local review milestones, as versions that fill in over time."""
     calendar = busday_calendar()
     cases = (
@@ -371,7 +375,7 @@ def _reviews(rng, notifications: pl.DataFrame, end: np.datetime64) -> pl.DataFra
     is_lcspr = outcome == "lcspr"
     nat = np.datetime64("NaT")
 
-    def stage(day, columns: dict) -> pl.DataFrame:
+    def stage(day: np.ndarray, columns: dict[str, Any]) -> pl.DataFrame:
         frame = pl.DataFrame(
             {
                 "notification_id": cases["notification_id"],
@@ -414,7 +418,7 @@ def _reviews(rng, notifications: pl.DataFrame, end: np.datetime64) -> pl.DataFra
     return pl.concat([first, decided, done]).sort("record_updated_at", "notification_id")
 
 
-def _la_context(rng, options: GenerateOptions, sizes: dict[str, float]) -> dict[int, pl.DataFrame]:
+def _la_context(rng: np.random.Generator, options: GenerateOptions, sizes: dict[str, float]) -> dict[int, pl.DataFrame]:
     frames = {}
     periods = local_authority_periods()
     idaci = {code: rng.uniform(0.08, 0.35) for code in sorted(sizes)}
@@ -449,7 +453,7 @@ def _export_dates(options: GenerateOptions) -> list[np.datetime64]:
     return sorted({d for d in dates if d < last} | {last})
 
 
-def _identifying(rng, frame: pl.DataFrame) -> pl.DataFrame:
+def _identifying(rng: np.random.Generator, frame: pl.DataFrame) -> pl.DataFrame:
     n = frame.height
     first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), size=n)]
     last = np.array(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), size=n)]

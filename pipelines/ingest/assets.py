@@ -1,12 +1,15 @@
 """Ingest assets: the landing folder into `raw` and `quarantine`, and the check that rows add up."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
+from typing import Any
 
 import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
@@ -36,7 +39,7 @@ SPECS = [
 
 
 @multi_asset(specs=SPECS, name="landing_extracts", can_subset=False)
-def landing_extracts(context: AssetExecutionContext, workspace: Workspace):
+def landing_extracts(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult[None]]:
     """Read every new file of the landing folder; load its valid rows, quarantine the rest."""
     settings = workspace.settings
     if not settings.landing.is_dir():
@@ -73,7 +76,7 @@ def landing_extracts(context: AssetExecutionContext, workspace: Workspace):
     )
     detail = json.dumps({"files": [asdict(f) for f in report.files], "ignored": report.ignored})
     for spec in SPECS:
-        metadata = dict(summary)
+        metadata: dict[str, Any] = dict(summary)
         if spec.key == FILE_LOG:
             metadata["report"] = MetadataValue.json(json.loads(detail))
         yield MaterializeResult(asset_key=spec.key, metadata=metadata)
@@ -104,7 +107,7 @@ order by f.file_name
 """
 
 
-def files_that_do_not_add_up(connection: duckdb.DuckDBPyConnection) -> list[tuple]:
+def files_that_do_not_add_up(connection: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     unions = "\n    union all\n    ".join(f"select _file_sha256 from raw.{kind}" for kind in CONTRACTS)
     return connection.execute(ROWS_ADD_UP_SQL.format(unions=unions)).fetchall()
 
@@ -114,7 +117,7 @@ def rows_add_up(workspace: Workspace) -> AssetCheckResult:
     """For every accepted file: rows read = rows loaded + rows quarantined, as the tables hold them."""
     with duckdb.connect(str(workspace.settings.warehouse), read_only=True) as connection:
         broken = files_that_do_not_add_up(connection)
-        files = connection.execute("select count(*) from raw.loaded_files").fetchone()[0]
+        files = connection.sql("select count(*) from raw.loaded_files").fetchall()[0][0]
     return AssetCheckResult(
         passed=not broken,
         severity=AssetCheckSeverity.ERROR,
@@ -122,7 +125,7 @@ def rows_add_up(workspace: Workspace) -> AssetCheckResult:
     )
 
 
-def _validation_check(kind: str):
+def _validation_check(kind: str) -> AssetChecksDefinition:
     @asset_check(
         asset=AssetKey(["raw", kind]),
         name="no_rows_quarantined",

@@ -1,4 +1,4 @@
-"""What a landing-folder file is, told by its name alone (extracts.md: prefixes and dates)."""
+"""What a landing-folder file is, told by its name alone (docs/extracts.md: prefixes and dates)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,6 @@ class LandedFile:
     @property
     def name(self) -> str:
         return self.path.name
-
-    @property
-    def suffix(self) -> str:
-        return self.path.suffix.lower()
 
 
 def classify(path: Path) -> LandedFile | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.landing import LandedFile, scan, sha256
-from pipelines.ingest.readers import FileRejected, read_extract
+from pipelines.ingest.readers import Extract, FileRejected, read_extract
 from pipelines.ingest.validate import validate
 from pipelines.lock import connect_when_free
 from schemas import CONTRACTS
@@ -117,7 +118,7 @@ PHASES = ("read", "validate", "load")
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
-    seconds: Counter = field(default_factory=Counter)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     """Seconds spent reading files, validating their rows and loading them, over all files."""
 
     def count(self, status: str) -> int:
@@ -139,7 +140,14 @@ def _seen(connection: duckdb.DuckDBPyConnection, checksum: str) -> str | None:
     return row[0] if row else None
 
 
-def _reject(connection, landed: LandedFile, checksum: str, reason: str, now, run_id) -> FileOutcome:
+def _reject(
+    connection: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    checksum: str,
+    reason: str,
+    now: dt.datetime,
+    run_id: str | None,
+) -> FileOutcome:
     connection.execute(
         "insert into quarantine.rejected_files values (?, ?, ?, ?, ?, ?)",
         [landed.name, checksum, landed.kind, reason, now, run_id],
@@ -151,10 +159,10 @@ def ingest_file(
     connection: duckdb.DuckDBPyConnection,
     landed: LandedFile,
     run_id: str | None = None,
-    seconds: Counter | None = None,
+    seconds: defaultdict[str, float] | None = None,
 ) -> FileOutcome:
     """Read, validate and load one file in one transaction; add the time of each phase to `seconds`."""
-    seconds = Counter() if seconds is None else seconds
+    seconds = defaultdict(float) if seconds is None else seconds
     started = time.perf_counter()
     checksum = sha256(landed.path)
     earlier = _seen(connection, checksum)
@@ -185,7 +193,16 @@ def ingest_file(
     return outcome
 
 
-def _load_rows(connection, landed, checksum, extract, contract, now, run_id, seconds: Counter) -> FileOutcome:
+def _load_rows(
+    connection: duckdb.DuckDBPyConnection,
+    landed: LandedFile,
+    checksum: str,
+    extract: Extract,
+    contract: Contract,
+    now: dt.datetime,
+    run_id: str | None,
+    seconds: defaultdict[str, float],
+) -> FileOutcome:
     context = FileContext(file_date=landed.file_date, reporting_year=landed.reporting_year)
     started = time.perf_counter()
     result = validate(contract, extract.frame, context)
@@ -237,7 +254,12 @@ def _load_rows(connection, landed, checksum, extract, contract, now, run_id, sec
     return outcome
 
 
-def ingest_landing(warehouse: Path, landing: Path, run_id: str | None = None, log=None) -> IngestReport:
+def ingest_landing(
+    warehouse: Path,
+    landing: Path,
+    run_id: str | None = None,
+    log: Callable[[FileOutcome], None] | None = None,
+) -> IngestReport:
     """Ingest every new file of the landing folder into the warehouse."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     known, ignored = scan(landing)

@@ -2,7 +2,7 @@
 
 Identifying and other non-contract columns are never materialised: only the contract's
 columns are selected from the file, and the names of the others are recorded. Every
-file-level problem of extracts.md §4 raises `FileRejected` with one sentence for people.
+file-level problem of docs/extracts.md §4 raises `FileRejected` with one sentence for people.
 """
 
 from __future__ import annotations
@@ -35,10 +35,6 @@ class Extract:
     frame: pl.DataFrame
     dropped_identifying: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
-
-    @property
-    def rows(self) -> int:
-        return self.frame.height
 
 
 def normalise_name(name: object) -> str:

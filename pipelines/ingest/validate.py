@@ -108,6 +108,6 @@ def _quarantine_rows(contract: Contract, prepared: pl.DataFrame, failures: pl.Da
             "record_version",
             "la_code",
         )
-        .cast(QUARANTINE_SCHEMA)
+        .cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]  # polars' own Mapping type is narrower than its API
         .sort("row_number", "column_name", "rule")
     )

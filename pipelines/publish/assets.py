@@ -60,7 +60,7 @@ def write_files(connection: duckdb.DuckDBPyConnection, folder: Path) -> dict[str
     ],
     name="open_data_files",
 )
-def open_data_files(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult]:
+def open_data_files(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult[None]]:
     """Write every open-data file to the run's staging folder and check it keeps the EES standard."""
     settings = workspace.settings
     folder = staging(settings.publish, context.run_id) / "current"

@@ -29,6 +29,7 @@ class PublishedTable:
     title: str
     columns: tuple[PublishedColumn, ...]
     first_year: int | None  # a series that starts later than the others (care leaver deaths)
+    order: int  # where the file comes in lists of files and figures (meta.ees.order)
     written_by_dbt: bool  # False: written by the disclosure stage
 
 
@@ -61,12 +62,13 @@ def _table(node: dict[str, Any], written_by_dbt: bool) -> PublishedTable:
         title=ees["title"],
         columns=columns,
         first_year=int(first_year) if first_year not in (None, "") else None,
+        order=int(ees["order"]),
         written_by_dbt=written_by_dbt,
     )
 
 
 def published_tables(manifest_path: Path) -> dict[str, PublishedTable]:
-    """Every open-data file, by name (sorted)."""
+    """Every open-data file, by name, in its declared order (the headline totals first)."""
     manifest = read_manifest(manifest_path)
     tables: dict[str, PublishedTable] = {}
     for node in manifest["nodes"].values():
@@ -75,7 +77,7 @@ def published_tables(manifest_path: Path) -> dict[str, PublishedTable]:
     for node in manifest["sources"].values():
         if node["source_name"] == PUBLISH_SCHEMA:
             tables[node["name"]] = _table(node, written_by_dbt=False)
-    return dict(sorted(tables.items()))
+    return dict(sorted(tables.items(), key=lambda item: item[1].order))
 
 
 def files_for(manifest_path: Path, last_year: int) -> tuple[str, ...]:

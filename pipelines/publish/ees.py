@@ -18,18 +18,18 @@ def published_columns(manifest_path: Path, model: str) -> list[tuple[str, dict[s
     return [(column.name, column.ees) for column in published_tables(manifest_path)[model].columns]
 
 
-def filter_default(ees: dict) -> str:
+def filter_default(ees: dict[str, Any]) -> str:
     """A filter's default item, read from its seed when the yml points there (one home)."""
     source = ees.get("filter_default_from")
     if not source:
-        return ees.get("filter_default", "")
+        return str(ees.get("filter_default", ""))
     rows = [row for row in read_seed(source["seed"]) if row[source["where"]].lower() == "true"]
     if len(rows) != 1:
         raise ValueError(f"{source['seed']} must mark exactly one {source['where']} row")
     return rows[0][source["column"]]
 
 
-def metadata_frame(columns: list[tuple[str, dict]]) -> pl.DataFrame:
+def metadata_frame(columns: list[tuple[str, dict[str, Any]]]) -> pl.DataFrame:
     """One row per filter and indicator, in the model's column order."""
     rows = []
     for name, ees in columns:

@@ -110,7 +110,7 @@ def check_data(columns: list[str], rows: list[dict[str, str]], meta: list[dict[s
         return [*problems, f"mandatory column(s) missing: {', '.join(missing)}"]
     indicators = [row["col_name"] for row in meta if row["col_type"] == "Indicator"]
     filters = [row for row in meta if row["col_type"] == "Filter"]
-    seen: set[tuple] = set()
+    seen: set[tuple[str, ...]] = set()
     keys = [c for c in columns if c not in indicators]
     for number, row in enumerate(rows, start=2):
         where = f"row {number}"

@@ -26,7 +26,7 @@ def bank_holiday_frame(as_at: dt.date, calendar_start: dt.date) -> pl.DataFrame:
     group_name="reference",
     description="reference.bank_holidays: weekday bank holidays in England and Wales (holidays library)",
 )
-def bank_holidays_table(context: AssetExecutionContext, workspace: Workspace) -> MaterializeResult:
+def bank_holidays_table(context: AssetExecutionContext, workspace: Workspace) -> MaterializeResult[None]:
     settings = workspace.settings
     frame = bank_holiday_frame(workspace.as_at, workspace.policy.calendar_start)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)

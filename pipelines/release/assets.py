@@ -22,7 +22,7 @@ class NotARelease(Exception):
     description="PUBLISH/releases/YEAR/: the open-data files, manifest, methodology, revisions and spreadsheet, "
     "as at the cut-off (run config: release_year, cut_off)",
 )
-def release_bundle(context: AssetExecutionContext, workspace: Workspace) -> MaterializeResult:
+def release_bundle(context: AssetExecutionContext, workspace: Workspace) -> MaterializeResult[None]:
     parameters = workspace.parameters
     if parameters.release_year is None or parameters.cut_off is None:
         raise NotARelease("the release bundle needs run config with a release_year (build_release_job)")

@@ -30,7 +30,7 @@ def _indicators(meta_path: Path) -> list[str]:
     return [row["col_name"] for row in _read(meta_path) if row["col_type"] == "Indicator"]
 
 
-def _keyed(rows: list[dict[str, str]], indicators: list[str]) -> dict[tuple, dict[str, str]]:
+def _keyed(rows: list[dict[str, str]], indicators: list[str]) -> dict[tuple[tuple[str, str], ...], dict[str, str]]:
     return {tuple((k, v) for k, v in row.items() if k not in indicators): row for row in rows}
 
 

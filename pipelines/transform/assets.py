@@ -1,7 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and checks; one group per dbt folder and schema."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -32,7 +32,8 @@ class SinstatsTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
-        return dbt_resource_props["config"].get("schema")
+        schema: str | None = dbt_resource_props["config"].get("schema")
+        return schema
 
 
 @dbt_assets(
@@ -40,7 +41,7 @@ class SinstatsTranslator(DagsterDbtTranslator):
     project=DBT_PROJECT,
     dagster_dbt_translator=SinstatsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
-def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace: Workspace):
+def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace: Workspace) -> Iterator[Any]:
     """Seed, build and test every dbt model on the run's warehouse, as at the run's date."""
     settings = workspace.settings
     with connect_when_free(settings.warehouse) as connection:

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pipelines.settings import DBT_PROJECT_DIR, DEFAULT_WAREHOUSE
 
@@ -21,7 +22,7 @@ DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # the dbt installed besi
 DBT_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 DATABASE_VARIABLE = "SINSTATS_DBT_DATABASE"
 
-_background: subprocess.Popen | None = None
+_background: subprocess.Popen[bytes] | None = None
 
 
 def _newest_source_mtime(root: Path) -> float:
@@ -35,7 +36,7 @@ def is_stale() -> bool:
     return not MANIFEST.exists() or MANIFEST.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR)
 
 
-def _parse(**popen) -> subprocess.Popen:
+def _parse(**popen: Any) -> subprocess.Popen[bytes]:
     command = [
         str(DBT_EXECUTABLE),
         "parse",

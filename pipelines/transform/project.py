@@ -3,6 +3,9 @@ The manifest is in `manifest.py`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
@@ -21,7 +24,8 @@ class SinstatsDbtCli(DbtCliResource):
     dbt: about 2 s) and opens a dbt adapter in this process (about 0.6 s) before every command;
     the adapter only serves row-count and column metadata, which this project does not fetch.
     dbt here is always the dbt-core installed beside this Python, so its version is read from the
-    package. uv.lock pins dagster-dbt; the end-to-end tests run every dbt command through this.
+    package. uv.lock pins dagster-dbt; tests/unit/test_dbt_resource_guard.py fails when DbtCliResource
+    stops reaching dbt through these two members, and the end-to-end tests run every dbt command through this.
     """
 
     @property
@@ -30,12 +34,12 @@ class SinstatsDbtCli(DbtCliResource):
 
         return version.parse(__version__)
 
-    def _initialize_dbt_core_adapter(self, args):
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
         return None
 
 
 def dbt_cli() -> SinstatsDbtCli:
-    return SinstatsDbtCli(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE))
+    return SinstatsDbtCli(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE))
 
 
 def write_run_parameters(connection: duckdb.DuckDBPyConnection, parameters: Parameters) -> None:

@@ -72,7 +72,7 @@ def whole(text: str) -> int | None:
 
 
 def valid(row: dict, export: dt.date) -> bool:
-    """Every rule of extracts.md §1, written out once more by hand."""
+    """Every rule of docs/extracts.md §1, written out once more by hand."""
     required = [k for k in row if k not in ("duplicate_of", "incident_date", "child_age")]
     known = (
         "notification_id",

@@ -1,4 +1,5 @@
-"""A snapshot of the Dagster graph: any change to assets, groups, checks or jobs is a visible diff."""
+"""A snapshot of the Dagster graph: any change to assets, their groups and dependencies, checks, jobs
+(and what each selects), schedules or sensors is a visible diff. `make golden` rewrites it on purpose."""
 
 from __future__ import annotations
 
@@ -16,9 +17,14 @@ def describe() -> str:
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
         if node.is_materializable:
-            lines.append(f"asset {key.to_user_string()} [{node.group_name}]")
+            parents = ", ".join(sorted(parent.to_user_string() for parent in node.parent_keys))
+            lines.append(f"asset {key.to_user_string()} [{node.group_name}] <- {parents or '(none)'}")
     lines += sorted(f"check {k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys)
-    lines += sorted(f"job {job.name}" for job in defs.resolve_all_job_defs() if not job.name.startswith("__"))
+    for job in sorted(defs.resolve_all_job_defs(), key=lambda j: j.name):
+        if not job.name.startswith("__"):
+            selected = job.asset_layer.selected_asset_keys
+            groups = sorted({graph.get(k).group_name or "" for k in selected})
+            lines.append(f"job {job.name}: {len(selected)} assets in groups {', '.join(groups)}")
     lines += sorted(f"schedule {s.name}" for s in defs.schedules or [])
     lines += sorted(f"sensor {s.name}" for s in defs.sensors or [])
     return "\n".join(lines) + "\n"

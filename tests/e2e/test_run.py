@@ -104,7 +104,11 @@ def test_the_warehouse_holds_every_layer_and_the_analysts_copy(sample_run):
 
 
 def test_a_second_run_with_nothing_new_loads_nothing_and_publishes_the_same(sample_run, tmp_path):
-    settings, _ = sample_run
+    """On a copy of the sample run, so the shared fixture every other test reads is never changed."""
+    shared, _ = sample_run
+    shutil.copytree(shared.warehouse.parent, tmp_path / "warehouse")
+    shutil.copytree(shared.publish, tmp_path / "publish", symlinks=True)
+    settings = load_settings(shared.landing, tmp_path / "warehouse" / shared.warehouse.name, tmp_path / "publish")
     before = (settings.current / "sin_total_notifications.csv").read_bytes()
     outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
     assert outcome.success, outcome.failures

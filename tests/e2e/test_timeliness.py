@@ -1,4 +1,4 @@
-"""Timeliness measures through the real pipeline, with cases computed by hand (rules.md §3)."""
+"""Timeliness measures through the real pipeline, with cases computed by hand (docs/rules.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bank holidays the working-day calendar is built from (rules.md §3): one-off, moved and substitute days.
+"""The bank holidays the working-day calendar is built from (docs/rules.md §3): one-off, moved and substitute days.
 
 The working-day rule itself is tested where it runs, in SQL: the dbt unit tests in
 dbt/models/intermediate/_intermediate.yml.

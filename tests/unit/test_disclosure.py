@@ -1,4 +1,4 @@
-"""Disclosure control on tables small enough to check by hand (rules.md §4)."""
+"""Disclosure control on tables small enough to check by hand (docs/rules.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""File-level rules (extracts.md §4): what rejects a whole file, and what a reader keeps."""
+"""File-level rules (docs/extracts.md §4): what rejects a whole file, and what a reader keeps."""
 
 from __future__ import annotations
 
@@ -51,13 +51,13 @@ def test_a_broken_csv_is_rejected_whole_with_one_clear_reason(tmp_path, data, me
 
 
 def test_a_header_with_no_rows_loads_zero_rows(tmp_path):
-    assert read_bytes(tmp_path, (HEADER + "\n").encode()).rows == 0
+    assert read_bytes(tmp_path, (HEADER + "\n").encode()).frame.height == 0
 
 
 def test_a_byte_order_mark_and_untidy_headers_are_fine(tmp_path):
     header = ",".join(f"  {name.upper()} " for name in VALID_NOTIFICATION)
     extract = read_bytes(tmp_path, b"\xef\xbb\xbf" + (header + "\n" + ROW + "\n").encode())
-    assert extract.rows == 1
+    assert extract.frame.height == 1
     assert extract.frame["notification_id"][0] == "SIN-000101"
 
 

@@ -1,4 +1,4 @@
-"""Every row rule of the input contract, with a passing and a failing fixture (extracts.md §1-§3)."""
+"""Every row rule of the input contract, with a passing and a failing fixture (docs/extracts.md §1-§3)."""
 
 from __future__ import annotations
 

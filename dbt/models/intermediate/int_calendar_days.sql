@@ -1,5 +1,5 @@
 -- Every day from the calendar start to the end of the bank-holiday list, with whether it is a
--- working day in England and Wales (rules.md §3) and a running count of working days, so that
+-- working day in England and Wales (docs/rules.md §3) and a running count of working days, so that
 -- the working days d with A < d <= B number working_day_number(B) - working_day_number(A).
 with
 

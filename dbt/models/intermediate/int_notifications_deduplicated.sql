@@ -1,4 +1,4 @@
--- Why each notification is or is not counted (rules.md §1), one reason each, first match wins:
+-- Why each notification is or is not counted (docs/rules.md §1), one reason each, first match wins:
 -- withdrawn, care_leaver_death, duplicate, counted. A duplicate is counted once, under the
 -- notification its duplicate_of chain leads to. Links are followed only between active
 -- notifications of the same series; a notification on a loop of links is counted in its own

@@ -1,4 +1,4 @@
--- The standing version of each notification (rules.md §1): among the valid versions held at
+-- The standing version of each notification (docs/rules.md §1): among the valid versions held at
 -- the cut-off (all of them when there is none), the highest record_version, then the later
 -- record_updated_at, then the later file date, then the later row.
 with

@@ -1,4 +1,4 @@
--- The latest review milestones of each notification (extracts.md §2): the latest
+-- The latest review milestones of each notification (docs/extracts.md §2): the latest
 -- record_updated_at wins; ties go to the later file date, then the later row. As held at the
 -- cut-off when one is set.
 with

@@ -1,4 +1,4 @@
--- One row per counted notification and timeliness measure that applies to it (rules.md §3),
+-- One row per counted notification and timeliness measure that applies to it (docs/rules.md §3),
 -- as at the run's as-at date: start and end, deadline, elapsed working days and status. The
 -- measures, their events, limits and the dates they apply between come from the
 -- timeliness_measures seed only.

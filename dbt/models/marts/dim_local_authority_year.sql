@@ -1,6 +1,6 @@
 -- One row per reporting year and LA live at any time in it: the key it is published under
 -- (its 3-digit code) with the 9-character code and name in force at the end of that year, or
--- on its last day if it ended during the year (outputs.md §2).
+-- on its last day if it ended during the year (docs/outputs.md §2).
 with
 
 spells as (

@@ -1,5 +1,5 @@
 -- One row per notification with review milestones: the latest milestones, and the flags of
--- rules that need the notification too (extracts.md §2). A review whose notification has not
+-- rules that need the notification too (docs/extracts.md §2). A review whose notification has not
 -- arrived is held here, waiting, and joins when the notification loads.
 with
 

@@ -1,5 +1,5 @@
 -- Notifications per reporting year for England, each region and each LA live in the year,
--- with the contextual indicators and a rate per 10,000 children (outputs.md §2): LA and
+-- with the contextual indicators and a rate per 10,000 children (docs/outputs.md §2): LA and
 -- national counts unrounded, regional counts rounded; cin and population summed above LA level
 -- (x when an LA's figure is missing), idaci x above LA level; rates from unrounded counts.
 with
@@ -144,7 +144,7 @@ final as (
         coalesce(rows_out.cin_31march::varchar, 'x') as cin_31march,
         coalesce(printf('%.3f', rows_out.idaci_avgscore), 'x') as idaci_avgscore,
         coalesce(rows_out.ons_midyear_population::varchar, 'x') as ons_midyear_population,
-        -- No population (missing or 0) makes the rate x (extracts.md §3).
+        -- No population (missing or 0) makes the rate x (docs/extracts.md §3).
         {{ ratio_1dp(
             'rows_out.number_notifications', 'coalesce(rows_out.ons_midyear_population, 0)', 10000, 'x'
         ) }} as rate_per_10000_children

@@ -1,5 +1,5 @@
 -- Timeliness per reporting year (cohort of the notification date) and measure, for England,
--- each region and each LA live in the year, as at the run's as-at date (rules.md §3, §4):
+-- each region and each LA live in the year, as at the run's as-at date (docs/rules.md §3, §4):
 -- national and LA counts unrounded, regional counts rounded; rates and medians c where fewer
 -- than the threshold of cases are due; percentages from unrounded counts.
 with

@@ -1,5 +1,5 @@
 -- National serious incident notifications by nature, every reporting year of the series, with
--- a Total. Counts are published in full (rules.md §4: national totals are not suppressed).
+-- a Total. Counts are published in full (docs/rules.md §4: national totals are not suppressed).
 with
 
 notifications as (

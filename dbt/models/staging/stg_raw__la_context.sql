@@ -1,4 +1,4 @@
--- A later file for the same reporting year replaces the earlier one whole (extracts.md §3).
+-- A later file for the same reporting year replaces the earlier one whole (docs/extracts.md §3).
 with
 
 source as (
