@@ -155,7 +155,7 @@ def stage_seconds(warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
         "load": phase["load"],
         "dbt build": total("sinstats_dbt"),
         "publish": total("open_data_files") + total("serve__"),
-        "dashboards": total("dashboards__"),
+        "pages": total("pages__"),
     }
     return stages, steps
 
@@ -365,7 +365,7 @@ def machine() -> dict:
 
 
 def markdown(results: list[SizeResult]) -> str:
-    stages = ["read and validate", "load", "dbt build", "publish", "dashboards", "other (start, checks, Dagster)"]
+    stages = ["read and validate", "load", "dbt build", "publish", "pages", "other (start, checks, Dagster)"]
     head = ["size", "notification rows", "review rows", "wall s", "peak MB", *[f"{s} s" for s in stages]]
     head += ["floor s", "dbt / floor", "pipeline / floor", "floor figures differing"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

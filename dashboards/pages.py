@@ -207,7 +207,7 @@ def data_quality_page(
             "Rule",
             "Rows",
             [f"{r['kind']}: {r['rule']}" for r in rules.iter_rows(named=True)],
-            rules["rows"].to_list(),
+            rules["rows_quarantined"].to_list(),
             PALETTE[1],
         ),
         bars(
@@ -218,7 +218,7 @@ def data_quality_page(
             "Local authority",
             "Rows",
             [r["la"] for r in las.iter_rows(named=True)],
-            las["rows"].to_list(),
+            las["rows_quarantined"].to_list(),
             PALETTE[3],
         ),
     ]

@@ -4,9 +4,10 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.publish.assets import OPEN_DATA_FILES
-from pipelines.publish.catalogue import PUBLISH_SCHEMA
+from pipelines.publish.catalogue import PUBLISH_SCHEMA, published_tables
 from pipelines.release.build import build_bundle
 from pipelines.resources import RELEASES_FOLDER, Workspace
+from pipelines.transform.project import DBT_PROJECT
 
 GROUP = "release"
 
@@ -34,6 +35,7 @@ def release_bundle(context: AssetExecutionContext, workspace: Workspace) -> Mate
             parameters.release_year,
             parameters.cut_off,
             workspace.policy,
+            {name: table.title for name, table in published_tables(DBT_PROJECT.manifest_path).items()},
         )
     for line in outcome.summary().splitlines():
         context.log.info(line)

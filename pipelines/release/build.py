@@ -68,6 +68,7 @@ def build_bundle(
     year: int,
     cut_off: dt.date,
     policy: Policy,
+    titles: dict[str, str],
 ) -> ReleaseOutcome:
     """Write the bundle into `scratch/YEAR`, then rename it into `releases/YEAR`."""
     bundle = scratch / str(year)
@@ -82,7 +83,7 @@ def build_bundle(
         outcome.revisions = len(changes)
     write_changes(changes, bundle / "revisions.csv")
     (bundle / "methodology.md").write_text(methodology(year, cut_off, policy), encoding="utf-8")
-    write_spreadsheet(bundle, year, cut_off, policy)
+    write_spreadsheet(bundle, year, cut_off, policy, titles)
     write_manifest(bundle)
     target = releases / str(year)
     if target.exists():

@@ -97,7 +97,7 @@ def _table(name: str, folder: Path) -> pl.DataFrame:
     return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
 
 
-def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy) -> Path:
+def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy, titles: dict[str, str]) -> Path:
     """An accessible workbook of the main tables: cover, contents, notes, one table per sheet."""
     import gptables
 
@@ -144,14 +144,15 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy)
         )
     )
     source = "Source: Child Safeguarding Practice Review Panel notifications (Department for Education)"
+    # Each table's title is its file's title (meta.ees.title in _publish.yml), with what it covers.
     tables = [
-        ("Serious incident notifications by nature, England", totals),
-        (f"Notifications by characteristic of the child, England, {year}", characteristics),
-        (f"Notifications by region and local authority, {year}", areas),
-        (f"Timeliness of notifications and reviews, England, {year}", timeliness),
+        (f"{titles['sin_total_notifications']}, England", totals),
+        (f"{titles['sin_nature_characteristics']}, England, {year}", characteristics),
+        (f"{titles['sin_subnational']}, {year}", areas),
+        (f"{titles['sin_timeliness']}, England, {year}", timeliness),
     ]
     if care_leavers is not None:
-        tables.append(("Care leaver deaths notified by age group, England", care_leavers))
+        tables.append((f"{titles['sin_care_leaver_deaths']}, England", care_leavers))
     sheets = {}
     for number, (title, frame) in enumerate(tables, start=1):
         label = f"Table_{number}"

@@ -64,9 +64,9 @@ def write_atomically(path: Path, text: str) -> None:
     key=AssetKey(["serve", "publication"]),
     group_name=GROUP,
     deps=[
-        AssetKey(["dashboards", "release_page"]),
-        AssetKey(["dashboards", "timeliness_page"]),
-        AssetKey(["dashboards", "data_quality_page"]),
+        AssetKey(["pages", "release_page"]),
+        AssetKey(["pages", "timeliness_page"]),
+        AssetKey(["pages", "data_quality_page"]),
     ],
     description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version) and PUBLISH/index.html",
 )

@@ -17,6 +17,13 @@ natures as (
 
 ),
 
+-- active is counted, withdrawn (made in error) never is: the record_status seed says which.
+statuses as (
+
+    select * from {{ ref('record_status') }}
+
+),
+
 nodes as (
 
     select
@@ -24,10 +31,12 @@ nodes as (
         standing.duplicate_of,
         standing.is_self_duplicate,
         standing.record_status,
+        statuses.is_counted as is_status_counted,
         standing.nature,
         natures.series
     from standing
     inner join natures on standing.nature = natures.code
+    inner join statuses on standing.record_status = statuses.code
 
 ),
 
@@ -40,8 +49,8 @@ links as (
     inner join nodes as parent
         on child.duplicate_of = parent.notification_id
     where
-        child.record_status = 'active'
-        and parent.record_status = 'active'
+        child.is_status_counted
+        and parent.is_status_counted
         and child.series = parent.series
 
 ),
@@ -121,14 +130,14 @@ final as (
         coalesce(roots.counted_under_notification_id, nodes.notification_id)
             as counted_under_notification_id,
         case
-            when nodes.record_status = 'withdrawn' then 'withdrawn'
+            when not nodes.is_status_counted then 'withdrawn'
             when nodes.series = 'care_leaver' then 'care_leaver_death'
             when roots.counted_under_notification_id is not null then 'duplicate'
             else 'counted'
         end as counting_reason,
-        nodes.record_status = 'active' and roots.counted_under_notification_id is null
+        nodes.is_status_counted and roots.counted_under_notification_id is null
             as is_counted_in_series,
-        nodes.record_status = 'active'
+        nodes.is_status_counted
         and (nodes.duplicate_of is not null or coalesce(nodes.is_self_duplicate, false))
         and roots.counted_under_notification_id is null as flag_duplicate_unresolved
     from nodes

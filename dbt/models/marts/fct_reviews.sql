@@ -15,6 +15,12 @@ notifications as (
 
 ),
 
+statuses as (
+
+    select * from {{ ref('record_status') }}
+
+),
+
 final as (
 
     select
@@ -26,7 +32,7 @@ final as (
         reviews.lcspr_sent_to_panel_date,
         reviews.lcspr_published_date,
         notifications.notification_id is null as is_waiting_for_notification,
-        coalesce(notifications.record_status = 'withdrawn', false) as flag_notification_withdrawn,
+        coalesce(not statuses.is_counted, false) as flag_notification_withdrawn,
         coalesce(
             least(
                 reviews.rapid_review_received_date,
@@ -40,6 +46,7 @@ final as (
         reviews.file_row_number as latest_version_file_row_number
     from reviews
     left join notifications on reviews.notification_id = notifications.notification_id
+    left join statuses on notifications.record_status = statuses.code
 
 )
 
