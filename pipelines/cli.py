@@ -13,8 +13,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-# Library notices (beta parameters, experimental APIs) are for developers, not for users.
-warnings.filterwarnings("ignore")
 
 app = typer.Typer(
     name="sinstats",
@@ -116,11 +114,11 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Extract files to 
         raise usage_error(f"cannot read {', '.join(missing)}: no such file.")
     problems = 0
     for path in files:
-        lines = check_file(path)
-        problems += len(lines)
-        for line in lines:
+        check = check_file(path)
+        problems += len(check.problems)
+        for line in check.lines():
             out.print(line, markup=False)
-        if not lines:
+        if not check.problems:
             out.print(f"{path.name}: no problems", markup=False)
     raise typer.Exit(1 if problems else 0)
 

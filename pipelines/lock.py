@@ -73,6 +73,8 @@ def connect_when_free(path: Path, seconds: float = 120) -> duckdb.DuckDBPyConnec
         try:
             return duckdb.connect(str(path))
         except duckdb.IOException as error:
+            # DuckDB raises its lock conflict as a plain IOException ("Could not set lock on file"):
+            # the message is the only thing that tells it from a missing or unreadable file.
             if "lock" not in str(error).lower() or time.monotonic() >= deadline:
                 raise
             time.sleep(0.5)
