@@ -6,13 +6,11 @@ import datetime as dt
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-
 
 app = typer.Typer(
     name="sinstats",
