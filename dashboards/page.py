@@ -31,6 +31,13 @@ label {{ margin-right: .5rem; font-weight: bold; }} select {{ margin-right: 1.5r
 """
 
 
+def script_json(value: Any) -> str:
+    """JSON to embed in a <script> block: `<`, `>` and `&` escaped as \\u003c, \\u003e, \\u0026, so no value
+    (a code or file name from an extract) can close the block or open markup; JSON reads them back
+    as the same characters."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def table_html(chart: Chart) -> str:
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in chart.header)
     body = "".join(
@@ -87,8 +94,8 @@ def render_page(
 {"".join(chart_html(chart) for chart in charts)}
 </main>
 <script>
-const FIGURES = {json.dumps(figures)};
-const DATA = {json.dumps(data or {})};
+const FIGURES = {script_json(figures)};
+const DATA = {script_json(data or {})};
 const CONFIG = {{displaylogo: false, responsive: true}};
 for (const [id, figure] of Object.entries(FIGURES)) {{
   Plotly.newPlot(id, figure.data, figure.layout, CONFIG);

@@ -213,8 +213,8 @@ def data_quality_page(
         bars(
             "by_la",
             "Quarantined rows by local authority",
-            "Rows quarantined, by the local authority code the row "
-            "gives (as written), so the team knows whom to chase. Source: quarantine.rows.",
+            "Rows quarantined, by the 3-digit local authority code the row gives (anything else is shown "
+            "as an unreadable code), so the team knows whom to chase. Source: quarantine.rows.",
             "Local authority",
             "Rows",
             [r["la"] for r in las.iter_rows(named=True)],

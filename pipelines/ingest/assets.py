@@ -56,7 +56,7 @@ def landing_extracts(context: AssetExecutionContext, workspace: Workspace) -> It
         else:
             context.log.info(f"{outcome.name}: skipped, {outcome.reason}")
 
-    report = ingest_landing(settings.warehouse, settings.landing, context.run_id, log)
+    report = ingest_landing(settings.warehouse, settings.landing, context.run.run_id, log)
     for name in report.ignored:
         context.log.warning(f"{name}: left alone, its name has no known prefix")
     summary = {

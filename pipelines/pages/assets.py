@@ -34,7 +34,7 @@ def read_tables(warehouse: str, *tables: str) -> list[pl.DataFrame]:
 )
 def release_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
     settings = workspace.settings
-    folder = staging(settings.publish, context.run_id) / "current"
+    folder = staging(settings.publish, context.run.run_id) / "current"
 
     def read(name: str) -> pl.DataFrame:
         return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
@@ -69,7 +69,7 @@ def timeliness_dashboard(context: AssetExecutionContext, workspace: Workspace) -
         row["measure"] for row in sorted(read_seed("timeliness_measures"), key=lambda r: int(r["publish_order"]))
     ]
     page = timeliness_page(cases, days, list(dict.fromkeys(measures)), workspace.as_at.isoformat())
-    write_page(staging(settings.publish, context.run_id) / "internal", "timeliness.html", page)
+    write_page(staging(settings.publish, context.run.run_id) / "internal", "timeliness.html", page)
     context.log.info("wrote timeliness.html")
 
 
@@ -83,5 +83,5 @@ def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace)
     settings = workspace.settings
     files, rules, las, rejected = read_tables(str(settings.warehouse), *DATA_QUALITY_TABLES)
     page = data_quality_page(files, rules, las, rejected, workspace.as_at.isoformat())
-    write_page(staging(settings.publish, context.run_id) / "internal", "data_quality.html", page)
+    write_page(staging(settings.publish, context.run.run_id) / "internal", "data_quality.html", page)
     context.log.info("wrote data_quality.html")

@@ -63,7 +63,7 @@ def write_files(connection: duckdb.DuckDBPyConnection, folder: Path) -> dict[str
 def open_data_files(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult[None]]:
     """Write every open-data file to the run's staging folder and check it keeps the EES standard."""
     settings = workspace.settings
-    folder = staging(settings.publish, context.run_id) / "current"
+    folder = staging(settings.publish, context.run.run_id) / "current"
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)

@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from pipelines.publish.catalogue import published_tables
+from pipelines.publish.cells import neutralise_frame
 from pipelines.publish.standard import META_COLUMNS, OPTIONAL_META
 from schemas.reference import read_seed
 
@@ -66,7 +67,7 @@ def write_open_data(
         .pl()
         .with_columns(pl.all().replace("", None))
     )
-    data.write_csv(folder / f"{model}.csv", line_terminator="\n")
+    neutralise_frame(data).write_csv(folder / f"{model}.csv", line_terminator="\n")
     metadata = metadata_frame(columns).with_columns(pl.all().replace("", None))
-    metadata.write_csv(folder / f"{model}.meta.csv", line_terminator="\n")
+    neutralise_frame(metadata).write_csv(folder / f"{model}.meta.csv", line_terminator="\n")
     return {"rows": data.height, "columns": data.width}

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 
+from pipelines.publish.cells import neutralise_frame
 from schemas.policy import Policy
 from schemas.reference import read_seed, symbols_legend
 
@@ -157,7 +158,7 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy,
     for number, (title, frame) in enumerate(tables, start=1):
         label = f"Table_{number}"
         sheets[label] = gptables.GPTable(
-            table=pd.DataFrame(frame.to_dict(as_series=False)),
+            table=pd.DataFrame(neutralise_frame(frame).to_dict(as_series=False)),
             table_name=f"{label.lower()}_data",
             title=title,
             subtitles=[f"Reporting year {year}, as at {cut_off.isoformat()}", symbols],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from pipelines.publish.cells import neutralise
 from pipelines.publish.standard import GEOGRAPHY_COLUMNS, MANDATORY
 
 NOT_FILTERS = (*MANDATORY, *GEOGRAPHY_COLUMNS)
@@ -81,4 +82,4 @@ def write_changes(changes: list[dict[str, str]], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=REVISION_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(changes)
+        writer.writerows({key: neutralise(value) for key, value in change.items()} for change in changes)

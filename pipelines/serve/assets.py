@@ -72,7 +72,7 @@ def write_atomically(path: Path, text: str) -> None:
 )
 def publication(context: AssetExecutionContext, workspace: Workspace) -> None:
     settings = workspace.settings
-    built = staging(settings.publish, context.run_id)
+    built = staging(settings.publish, context.run.run_id)
     point(settings.current, built / "current")
     point(settings.internal, built / "internal")
     write_atomically(settings.publish / "index.html", render_index(workspace.as_at.isoformat(), PAGES))

@@ -1,5 +1,6 @@
--- The data quality page: the 40 LA codes (as received) with the most quarantined rows, so the team
--- knows whom to chase.
+-- The data quality page: the 40 LA codes with the most quarantined rows, so the team knows whom to
+-- chase. A value that is not a 3-digit code is never echoed (it came from an extract and could be
+-- anything, markup included): it is shown as 'unreadable code'.
 with
 
 quarantined as (
@@ -11,7 +12,11 @@ quarantined as (
 row_las as (
 
     select distinct
-        coalesce(la_code, 'not given') as la,
+        case
+            when la_code is null then 'not given'
+            when regexp_full_match(la_code, '[0-9]{3}') then la_code
+            else 'unreadable code'
+        end as la,
         file_sha256,
         row_number
     from quarantined
