@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import sys
@@ -22,21 +21,33 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-LandingOption = Annotated[Path | None, typer.Option("--landing", help="Folder of extract files.")]
-WarehouseOption = Annotated[Path | None, typer.Option("--warehouse", help="The pipeline's DuckDB file.")]
-PublishOption = Annotated[Path | None, typer.Option("--publish", help="Folder for published files.")]
+LandingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--landing", metavar="DIR", help="Folder of extract files. Default: $SINSTATS_LANDING, else the bundled sample."
+    ),
+]
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        metavar="FILE",
+        help="The pipeline's DuckDB file. Default: $SINSTATS_WAREHOUSE, else data/warehouse/sin.duckdb.",
+    ),
+]
+PublishOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--publish",
+        metavar="DIR",
+        help="Folder for published files. Default: $SINSTATS_PUBLISH, else data/publish.",
+    ),
+]
 
 
 def usage_error(message: str) -> typer.Exit:
-    err.print(f"sinstats: {message}")
+    err.print(f"sinstats: {message}", markup=False)
     return typer.Exit(2)
-
-
-def parse_date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise usage_error(f"{option} must be a date as YYYY-MM-DD, not '{text}'.") from None
 
 
 @app.command()
@@ -45,25 +56,38 @@ def run(
     warehouse: WarehouseOption = None,
     publish: PublishOption = None,
     as_at: Annotated[
-        str | None, typer.Option("--as-at", help="Date timeliness is measured at (default today).")
+        str | None,
+        typer.Option(
+            "--as-at",
+            metavar="YYYY-MM-DD",
+            help="The date timeliness is measured at. Default: $SINSTATS_AS_AT, else today (London).",
+        ),
     ] = None,
 ) -> None:
     """Ingest new extracts, build the warehouse and publish the current open-data files."""
+    from pipelines import preflight
+    from pipelines.parameters import london_today
+    from pipelines.settings import ENV_AS_AT, load_settings
+    from schemas.policy import quick_policy
+
+    try:
+        preflight.check_variables()
+        settings = load_settings(landing, warehouse, publish)
+        today = london_today()
+        setting = preflight.as_at_setting(as_at)
+        text = as_at if as_at is not None else os.environ.get(ENV_AS_AT)
+        series_start = quick_policy().series_start_date
+        expected = f"from {series_start.isoformat()} to today ({today.isoformat()})"
+        chosen = preflight.parse_date(text, setting, expected) if text else today
+        preflight.check_as_at(chosen, setting, today, series_start)
+        preflight.check_landing(settings.landing, preflight.landing_setting(landing))
+        preflight.check_warehouse(settings.warehouse, preflight.warehouse_setting(warehouse))
+        preflight.check_publish(settings.publish, preflight.publish_setting(publish))
+    except preflight.SettingProblem as problem:
+        raise usage_error(str(problem)) from None
     from pipelines.transform.manifest import start_parse_in_background
 
     start_parse_in_background()
-    from pipelines.parameters import london_today
-    from pipelines.settings import ENV_AS_AT, load_settings
-
-    settings = load_settings(landing, warehouse, publish)
-    if as_at is not None:
-        chosen = parse_date(as_at, "--as-at")
-    elif os.environ.get(ENV_AS_AT):
-        chosen = parse_date(os.environ[ENV_AS_AT], ENV_AS_AT)
-    else:
-        chosen = london_today()
-    if not settings.landing.is_dir():
-        raise usage_error(f"the landing folder {settings.landing} does not exist.")
     from pipelines.runner import run_pipeline
 
     outcome = run_pipeline(settings, chosen, progress=lambda line: out.print(line))
@@ -74,25 +98,37 @@ def run(
 @app.command()
 def release(
     year: Annotated[int, typer.Argument(help="Reporting year, e.g. 2024 (April 2023 to March 2024).")],
-    cut_off: Annotated[str | None, typer.Option("--cut-off", help="Default: 30 June after the year.")] = None,
+    cut_off: Annotated[
+        str | None,
+        typer.Option(
+            "--cut-off",
+            metavar="YYYY-MM-DD",
+            help="Versions saved by the end of this day count. Default: 30 June after the reporting year.",
+        ),
+    ] = None,
     warehouse: WarehouseOption = None,
     publish: PublishOption = None,
 ) -> None:
     """Build the release for a reporting year as at its cut-off, into PUBLISH/releases/YEAR/."""
-    from pipelines.parameters import default_cut_off
-    from pipelines.runner import run_release
+    from pipelines import preflight
+    from pipelines.parameters import default_cut_off, london_today
     from pipelines.settings import load_settings
-    from schemas.policy import policy
+    from schemas.policy import quick_policy
 
-    first = policy().first_reporting_year
-    if year < first or year > dt.date.today().year + 1:
-        raise usage_error(f"YEAR must be a reporting year from {first}, not {year}.")
-    chosen = parse_date(cut_off, "--cut-off") if cut_off is not None else default_cut_off(year)
-    if chosen <= dt.date(year, 3, 31):
-        raise usage_error(f"the cut-off must be after the reporting year ends (31 March {year}).")
-    settings = load_settings(warehouse=warehouse, publish=publish)
+    try:
+        preflight.check_variables()
+        today = london_today()
+        expected = f"from 1 April {year} (after the year ends) to today ({today.isoformat()})"
+        chosen = preflight.parse_date(cut_off, "--cut-off", expected) if cut_off is not None else default_cut_off(year)
+        preflight.check_release(year, chosen, cut_off is not None, today, quick_policy().first_reporting_year)
+        settings = load_settings(warehouse=warehouse, publish=publish)
+        preflight.check_publish(settings.publish, preflight.publish_setting(publish))
+    except preflight.SettingProblem as problem:
+        raise usage_error(str(problem)) from None
     if not settings.analysts_copy.exists():
         raise usage_error(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
+    from pipelines.runner import run_release
+
     execution = run_release(settings, year, chosen, progress=lambda line: out.print(line))
     if not execution.success:
         err.print(f"sinstats release: the release for {year} was not built; nothing was replaced.", markup=False)
@@ -103,13 +139,27 @@ def release(
 
 
 @app.command()
-def validate(files: Annotated[list[Path], typer.Argument(help="Extract files to check.")]) -> None:
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="FILE_OR_DIR...", help="Extract files, or folders of them, to check.")
+    ],
+) -> None:
     """Check extract files against the input contract without loading anything."""
     from pipelines.ingest.check import check_file
+    from pipelines.ingest.landing import classify
 
-    missing = [str(f) for f in files if not f.is_file()]
+    missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        raise usage_error(f"cannot read {', '.join(missing)}: no such file.")
+        raise usage_error(f"cannot read {', '.join(missing)}: no such file or folder.")
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file())
+            files += [p for p in inside if classify(p) is not None]
+            for other in (p for p in inside if classify(p) is None):
+                out.print(f"{other.name}: left alone, its name has no known prefix", markup=False)
+        else:
+            files.append(path)
     problems = 0
     for path in files:
         check = check_file(path)

@@ -48,7 +48,10 @@ class Policy:
 
 
 def policy_from_manifest(manifest: dict[str, Any]) -> Policy:
-    values = manifest["sources"][POLICY_SOURCE]["config"]["meta"]["policy"]
+    return policy_from_values(manifest["sources"][POLICY_SOURCE]["config"]["meta"]["policy"])
+
+
+def policy_from_values(values: dict[str, Any]) -> Policy:
     return Policy(
         series_start_date=dt.date.fromisoformat(str(values["series_start_date"])),
         calendar_start=dt.date.fromisoformat(str(values["calendar_start"])),
@@ -64,6 +67,20 @@ def policy_from_manifest(manifest: dict[str, Any]) -> Policy:
 
 def read_policy(manifest_path: Path) -> Policy:
     return policy_from_manifest(json.loads(Path(manifest_path).read_text(encoding="utf-8")))
+
+
+def quick_policy() -> Policy:
+    """The policy without waiting for dbt: the manifest as it stands when there is one, else the project's
+    vars themselves (for the checks made before a run starts, which must answer at once)."""
+    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.transform.manifest import MANIFEST
+
+    if MANIFEST.exists():
+        return read_policy(MANIFEST)
+    import yaml
+
+    with (DBT_PROJECT_DIR / "dbt_project.yml").open(encoding="utf-8") as handle:
+        return policy_from_values(yaml.safe_load(handle)["vars"])
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,24 @@ def sinstats(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "--landing", "/no/such/folder"], "the landing folder /no/such/folder does not exist"),
-        (["run", "--as-at", "31/12/2024"], "--as-at must be a date as YYYY-MM-DD"),
+        (["run", "--landing", "/no/such/folder"], "--landing is /no/such/folder, which does not exist"),
+        (["run", "--landing", "README.md"], "README.md, a file: expected the folder the extract files land in"),
+        (["run", "--as-at", "31/12/2024"], "--as-at is '31/12/2024', not a date: expected YYYY-MM-DD"),
+        (["run", "--as-at", "2030-01-01"], "--as-at is 2030-01-01, which is in the future: it must be from 2018-04-01"),
+        (["run", "--as-at", "2018-03-31"], "--as-at is 2018-03-31, before the series starts"),
+        (["run", "--warehouse", "/proc/nowhere/sin.duckdb"], "but /proc/nowhere cannot be created"),
+        (["run", "--publish", "/proc/nowhere"], "--publish is /proc/nowhere, but /proc/nowhere cannot be created"),
+        (["run", "--warehouse", "/tmp"], "--warehouse is /tmp, a folder: expected the path of a DuckDB file"),
+        (
+            ["release", "2099"],
+            "YEAR is 2099, which has not ended (it ends on 31 March 2099): a release can be built for 2019 to",
+        ),
+        (["release", "2017"], "YEAR is 2017, before the series starts: a release can be built for 2019 to"),
+        (
+            ["release", "2024", "--cut-off", "2099-06-30"],
+            "--cut-off is 2099-06-30, which has not passed: it must be from 2024-04-01",
+        ),
+        (["release", "2024", "--cut-off", "2024-03-31"], "--cut-off is 2024-03-31, before the reporting year ends"),
         (["validate", "/no/such/file.csv"], "cannot read /no/such/file.csv"),
         (["generate", "--out", "/tmp/x", "--years", "2010-2012"], "--years must be FIRST-LAST"),
         (["generate", "--out", "/tmp/x", "--bad-rows", "2"], "--bad-rows must be a fraction"),
@@ -34,6 +51,24 @@ def test_a_usage_mistake_exits_2_with_a_clear_line(args, message):
     assert result.returncode == 2
     assert message in result.stderr + result.stdout
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SINSTATS_AS_AT", "garbage", "SINSTATS_AS_AT is 'garbage', not a date: expected YYYY-MM-DD"),
+        ("SINSTATS_LOCK_WAIT_SECONDS", "soon", "SINSTATS_LOCK_WAIT_SECONDS is 'soon': expected a number of seconds"),
+        ("SINSTATS_DUCKDB_MEMORY_LIMIT", "lots", "SINSTATS_DUCKDB_MEMORY_LIMIT is 'lots': expected a size such as 4GB"),
+        ("SINSTATS_WAREHOUSE", "/proc/nowhere/sin.duckdb", "SINSTATS_WAREHOUSE is /proc/nowhere/sin.duckdb, but"),
+    ],
+)
+def test_a_bad_variable_exits_2_in_one_line_before_any_work(variable, value, message):
+    result = sinstats("run", env={**os.environ, variable: value})
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"sinstats: {result.stderr.strip().removeprefix('sinstats: ')}"
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
+    assert result.stdout == ""
 
 
 def test_validate_names_file_row_and_column_and_exits_1(tmp_path):

@@ -223,8 +223,8 @@ def test_the_next_release_lists_revisions_against_this_one(own_workspace):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["2017"], "YEAR must be a reporting year from 2019"),
-        (["2024", "--cut-off", "2024-03-31"], "after the reporting year ends"),
+        (["2017"], "YEAR is 2017, before the series starts: a release can be built for 2019 to"),
+        (["2024", "--cut-off", "2024-03-31"], "before the reporting year ends"),
     ],
 )
 def test_release_usage_mistakes(workspace, args, message):
