@@ -88,10 +88,11 @@ def run(
     from pipelines.transform.manifest import start_parse_in_background
 
     start_parse_in_background()
+    from pipelines.display import display_for
     from pipelines.runner import run_pipeline
 
-    outcome = run_pipeline(settings, chosen, progress=lambda line: out.print(line))
-    out.print(outcome.summary())
+    outcome = run_pipeline(settings, chosen, display=display_for(out))
+    out.print(outcome.summary(), markup=False, highlight=False)
     raise typer.Exit(0 if outcome.success else 1)
 
 
@@ -127,13 +128,16 @@ def release(
         raise usage_error(str(problem)) from None
     if not settings.analysts_copy.exists():
         raise usage_error(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
+    from pipelines.display import display_for
     from pipelines.runner import run_release
 
-    execution = run_release(settings, year, chosen, progress=lambda line: out.print(line))
+    execution = run_release(settings, year, chosen, display=display_for(out))
     if not execution.success:
         err.print(f"sinstats release: the release for {year} was not built; nothing was replaced.", markup=False)
         for failure in execution.failures:
             err.print(f"  {failure}", markup=False)
+        if execution.log is not None:
+            err.print(f"  full log: {execution.log}", markup=False)
         raise typer.Exit(1)
     out.print(execution.materialization("release/bundle")["summary"], markup=False)
 

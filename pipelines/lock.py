@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -26,6 +28,14 @@ class WarehouseBusy(Exception):
 
 def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
+
+
+def _holder(handle: IO[str]) -> str:
+    """Who holds the lock, as its holder wrote it: "pid N"."""
+    handle.seek(0)
+    text = handle.read().strip()
+    found = re.match(r"pid (\d+)", text)
+    return f"pid {found.group(1)}" if found else "pid unknown"
 
 
 @contextmanager
@@ -44,14 +54,12 @@ def warehouse_lock(warehouse: Path, log: Callable[[str], None], wait_seconds: fl
                 break
             except BlockingIOError:
                 if not told:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another run"
-                    log(f"another run is using {warehouse.name} ({holder}); waiting up to {wait_seconds:.0f} s")
+                    log(f"another run ({_holder(handle)}) is using {warehouse}; waiting up to {wait_seconds:.0f} s")
                     told = True
                 if time.monotonic() >= deadline:
                     raise WarehouseBusy(
-                        f"another run has been using {warehouse} for more than {wait_seconds:.0f} s; "
-                        "try again when it has finished"
+                        f"another run ({_holder(handle)}) held the warehouse for more than {wait_seconds:.0f} s; "
+                        "nothing was changed"
                     ) from None
                 time.sleep(0.5)
         handle.seek(0)

@@ -59,7 +59,7 @@ class Workspace(ConfigurableResource):  # type: ignore[type-arg]
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: InitResourceContext) -> Iterator["Workspace"]:
-        log = context.log.info if context.log else print
+        log = context.log.warning if context.log else print
         self._parameters = self.run.resolve()
         self._policy = read_policy(DBT_PROJECT.manifest_path)
         settings = self.locations.settings()
@@ -85,6 +85,11 @@ class Workspace(ConfigurableResource):  # type: ignore[type-arg]
     def settings(self) -> Settings:
         """The run's locations; for a release, the warehouse is the scratch copy."""
         return self._settings
+
+    @property
+    def logs(self) -> Path:
+        """Where the run's logs go: beside the pipeline's warehouse (never a release's scratch copy)."""
+        return self.locations.settings().logs
 
     @property
     def parameters(self) -> Parameters:

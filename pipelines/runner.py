@@ -6,9 +6,11 @@ import datetime as dt
 import fcntl
 import logging
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import duckdb
 from dagster import (
@@ -24,6 +26,7 @@ from dagster import (
 )
 from dagster_shared.error import SerializableErrorInfo
 
+from pipelines.display import STAGES, Display, Lines
 from pipelines.parameters import run_config
 from pipelines.settings import Settings
 
@@ -38,28 +41,50 @@ class RunOutcome:
     failures: list[str] = field(default_factory=list)
     counted: int | None = None
     written: list[str] = field(default_factory=list)
+    log: Path | None = None
+
+    def warnings(self) -> list[str]:
+        """What went wrong in the data, in words, with where to look."""
+        files = self.report.get("files", [])
+        quarantined = [f for f in files if f["status"] == "loaded" and f["rows_quarantined"]]
+        rejected = [f for f in files if f["status"] == "rejected"]
+        page = "internal/data_quality.html"
+        lines = []
+        if quarantined:
+            rows = sum(f["rows_quarantined"] for f in quarantined)
+            lines.append(f"{rows} rows quarantined in {len(quarantined)} files: see {page}")
+        if rejected:
+            lines.append(f"{len(rejected)} files rejected whole (named above): see {page}")
+        return lines
 
     def summary(self) -> str:
         files = self.report.get("files", [])
         loaded = [f for f in files if f["status"] == "loaded"]
         rejected = [f for f in files if f["status"] == "rejected"]
         seen = [f for f in files if f["status"] == "already_seen"]
-        lines = [
-            "",
-            "Summary",
-            f"  files read: {len(loaded) + len(rejected)} new ({len(loaded)} accepted, "
-            f"{len(rejected)} rejected); {len(seen)} seen before and skipped",
-        ]
-        lines += [f"  rejected: {f['name']}: {f['reason']}" for f in rejected]
-        lines += [f"  left alone (unknown name): {name}" for name in self.report.get("ignored", [])]
-        rows = {key: sum(f[key] for f in loaded) for key in ("rows_read", "rows_loaded", "rows_quarantined")}
-        lines.append(
-            f"  rows read: {rows['rows_read']}, loaded: {rows['rows_loaded']}, quarantined: {rows['rows_quarantined']}"
-        )
-        if self.counted is not None:
+        lines = ["", "Summary"]
+        if self.report:
+            lines.append(
+                f"  files read: {len(loaded) + len(rejected)} new ({len(loaded)} accepted, "
+                f"{len(rejected)} rejected); {len(seen)} seen before and skipped"
+            )
+            lines += [f"  rejected: {f['name']}: {f['reason']}" for f in rejected]
+            lines += [f"  left alone (unknown name): {name}" for name in self.report.get("ignored", [])]
+            rows = {key: sum(f[key] for f in loaded) for key in ("rows_read", "rows_loaded", "rows_quarantined")}
+            lines.append(
+                f"  rows read: {rows['rows_read']}, loaded: {rows['rows_loaded']}, "
+                f"quarantined: {rows['rows_quarantined']}"
+            )
+        if self.success and self.counted is not None:
             lines.append(f"  notifications counted (all years): {self.counted}")
-        lines.append(f"  files written to {self.settings.current}: {len(self.written)}")
-        lines += [f"    {name}" for name in self.written]
+        lines += [f"  warning: {warning}" for warning in self.warnings()]
+        if self.log is not None:
+            lines.append(f"  full log: {self.log}")
+        if self.success:
+            lines.append(f"  files written to {self.settings.current}: {len(self.written)}")
+            lines += [f"    {name}" for name in self.written]
+            lines.append("  pages:")
+            lines += [f"    {path}" for path in self.pages()]
         if self.success:
             lines.append("Run succeeded.")
         else:
@@ -67,44 +92,87 @@ class RunOutcome:
             lines += [f"  {failure}" for failure in self.failures]
         return "\n".join(lines)
 
+    def pages(self) -> list[Path]:
+        from pipelines.serve.assets import INDEX, PAGES
 
-class _ProgressHandler(logging.Handler):
-    """Turns Dagster's event log into short progress lines."""
+        return [self.settings.publish / INDEX, *(self.settings.publish / href for _, href, _ in PAGES)]
 
-    def __init__(self, progress: Progress, failures: list[str]):
+
+CHECK_FAILED = "DagsterAssetCheckFailedError"
+
+
+class _RunHandler(logging.Handler):
+    """Every Dagster record into the run's log file; stages, failures and checks to the display."""
+
+    def __init__(self, display: Display, failures: list[str], logs: Path, dbt_nodes: int):
         super().__init__(logging.DEBUG)
-        self.progress = progress
+        self.display = display
         self.failures = failures
+        self.logs = logs
+        self.dbt_nodes = dbt_nodes
         self.started: dict[str, float] = {}
+        self.file: TextIO | None = None
+        self.path: Path | None = None
+
+    def _write(self, record: logging.LogRecord, step: str, text: str) -> None:
+        if self.file is None:
+            meta = getattr(record, "dagster_meta", None) or {}
+            self.logs.mkdir(parents=True, exist_ok=True)
+            self.path = self.logs / f"{meta.get('run_id') or 'run'}.log"
+            self.file = self.path.open("a", encoding="utf-8")
+        stamp = dt.datetime.fromtimestamp(record.created, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        self.file.write(f"{stamp} {record.levelname:<7} {step or '-'} {text}\n")
+        self.file.flush()
+
+    def _fail(self, text: str) -> None:
+        if text not in self.failures:
+            self.failures.append(text)
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
-        step = meta.get("step_key") or meta.get("op_name") or ""
+        step = meta.get("step_key") or ""
+        self._write(record, step, str(meta.get("orig_message") or record.getMessage()))
         if event is None:
-            if record.levelno >= logging.INFO and meta.get("orig_message"):
-                self.progress(f"  {meta['orig_message']}")
+            # Warnings from outside any step (the lock being waited for) are shown; a step's own
+            # messages, and Dagster's notes on steps it skipped, are in the log and the summary.
+            if record.levelno >= logging.WARNING and not step and meta.get("orig_message"):
+                self.display.note(str(meta["orig_message"]))
             return
         kind = event.event_type
+        seconds = record.created - self.started.get(step, record.created)
         if kind == DagsterEventType.STEP_START:
             self.started[step] = record.created
-            self.progress(f"[bold]{step}[/bold] started")
+            self.display.started(step, self.dbt_nodes if step == "sinstats_dbt" else None)
+        elif kind in (DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_CHECK_EVALUATION):
+            self.display.advanced(step)
         elif kind == DagsterEventType.STEP_SUCCESS:
-            seconds = record.created - self.started.get(step, record.created)
-            self.progress(f"{step} done in {seconds:.1f} s")
+            self.display.finished(step, seconds)
         elif kind == DagsterEventType.STEP_FAILURE:
-            message = root_cause(event.step_failure_data.error)
-            self.failures.append(f"{step}: {message}")
-            self.progress(f"[red]{step} failed[/red]: {message}")
-        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
-            data = event.event_specific_data
-            if not data.passed:
-                name = f"{data.asset_key.to_user_string()}:{data.check_name}"
-                if data.severity == AssetCheckSeverity.ERROR:
-                    self.failures.append(f"check failed: {name}")
-                    self.progress(f"[red]check failed[/red]: {name}")
-                else:
-                    self.progress(f"[yellow]warning[/yellow]: {name} (see the data quality page)")
+            error = event.step_failure_data.error
+            if error is not None:
+                self._write(record, step, error.to_string())
+            cause = root_cause(error)
+            self.display.failed(step, seconds, cause)
+            # A blocking check that failed stops its step too: the check's own line says why.
+            if not cause.startswith(f"{CHECK_FAILED}:"):
+                self._fail(f"{STAGES.get(step, step)} ({step}) failed: {cause}")
+        if kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            data = event.asset_check_evaluation_data
+            if not data.passed and data.severity == AssetCheckSeverity.ERROR:
+                said = f": {data.description}" if data.description else ""
+                self._fail(f"check {data.check_name} of {data.asset_key.to_user_string()} failed{said}")
+        elif kind not in (DagsterEventType.STEP_FAILURE,) and event.is_failure:
+            error = getattr(event.event_specific_data, "error", None)
+            cause = root_cause(error) if error is not None else ""
+            repeated = any(cause in failure for failure in self.failures) or cause.startswith(f"{CHECK_FAILED}:")
+            if cause and not repeated:
+                self._fail(cause)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        super().close()
 
 
 def root_cause(error: SerializableErrorInfo | None) -> str:
@@ -114,19 +182,23 @@ def root_cause(error: SerializableErrorInfo | None) -> str:
     while error.cause is not None:
         error = error.cause
     message = error.message.strip()
-    return message if message.startswith(f"{error.cls_name}:") else f"{error.cls_name}: {message}"
+    # Dagster's message starts with the exception's (often qualified) class name: keep one, unqualified.
+    prefix = re.match(rf"^(?:[\w.]+\.)?{re.escape(error.cls_name or '')}: ", message)
+    if prefix:
+        message = message[prefix.end() :]
+    return f"{error.cls_name}: {message}" if error.cls_name else message
 
 
-def _progress_logger(progress: Progress, failures: list[str]) -> LoggerDefinition:
+def _run_logger(handler: _RunHandler) -> LoggerDefinition:
     @logger
-    def progress_logger(_init_context: InitLoggerContext) -> logging.Logger:
-        log = logging.getLogger("sinstats.progress")
-        log.handlers = [_ProgressHandler(progress, failures)]
+    def run_logger(_init_context: InitLoggerContext) -> logging.Logger:
+        log = logging.getLogger("sinstats.run")
+        log.handlers = [handler]
         log.setLevel(logging.DEBUG)
         log.propagate = False
         return log
 
-    return progress_logger
+    return run_logger
 
 
 DAGSTER_YAML = """# Run history of this warehouse's pipeline (written by sinstats).
@@ -161,6 +233,7 @@ class Execution:
     success: bool
     failures: list[str]
     events: list[DagsterEvent]
+    log: Path | None = None
 
     def materialization(self, key: str) -> dict[str, Any]:
         """The metadata of the asset `key`'s materialisation in this run (empty when it has none)."""
@@ -175,36 +248,58 @@ class Execution:
         return {}
 
 
-def execute(settings: Settings, job_name: str, run_config: dict[str, Any], progress: Progress) -> Execution:
+def dbt_node_count() -> int:
+    """The dbt nodes a build reports on (models, seeds, tests): the length of the dbt stage's bar."""
+    from pipelines.publish.catalogue import read_manifest
+    from pipelines.transform.project import DBT_PROJECT
+
+    nodes = read_manifest(DBT_PROJECT.manifest_path)["nodes"].values()
+    return sum(1 for node in nodes if node["resource_type"] in ("model", "seed", "test"))
+
+
+def execute(settings: Settings, job_name: str, run_config: dict[str, Any], display: Display) -> Execution:
     """Run one job of the code location in this process, against the settings' paths."""
     from pipelines.definitions import build_definitions
 
     prepare_dagster_home(settings)
     os.environ.update(settings.as_env())
     failures: list[str] = []
-    definitions = build_definitions(settings, loggers={"console": _progress_logger(progress, failures)})
+    handler = _RunHandler(display, failures, settings.logs, dbt_node_count())
+    definitions = build_definitions(settings, loggers={"console": _run_logger(handler)})
     job = definitions.resolve_job_def(job_name)
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={**run_config, "loggers": {"console": {}}},
-        )
-    return Execution(success=result.success and not failures, failures=failures, events=list(result.all_events))
+    try:
+        with DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={**run_config, "loggers": {"console": {}}},
+            )
+    finally:
+        display.close()
+        handler.close()
+    if not result.success and not failures:
+        failures.append(f"the run failed; see {handler.path}")
+    return Execution(
+        success=result.success and not failures, failures=failures, events=list(result.all_events), log=handler.path
+    )
 
 
-def run_pipeline(settings: Settings, as_at: dt.date, progress: Progress = print) -> RunOutcome:
+def run_pipeline(
+    settings: Settings, as_at: dt.date, progress: Progress = print, display: Display | None = None
+) -> RunOutcome:
     """Materialise every asset of `run_everything` once, as at `as_at`."""
     from pipelines.publish.assets import OPEN_DATA_FILES
 
-    execution = execute(settings, "run_everything", run_config(as_at=as_at), progress)
+    execution = execute(settings, "run_everything", run_config(as_at=as_at), display or Lines(progress))
     report = execution.materialization("raw/loaded_files").get("report", {})
-    outcome = RunOutcome(success=execution.success, settings=settings, report=report, failures=execution.failures)
+    outcome = RunOutcome(
+        success=execution.success, settings=settings, report=report, failures=execution.failures, log=execution.log
+    )
     if settings.warehouse.exists():
         try:
             with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
-                counted = connection.execute("select count(*) from marts.fct_notifications where is_counted").fetchone()
-                outcome.counted = counted[0] if counted else None
+                counted = connection.sql("select count(*) from marts.fct_notifications where is_counted").fetchall()
+                outcome.counted = counted[0][0] if counted else None
         except duckdb.Error:
             outcome.counted = None
     if outcome.success:
@@ -216,6 +311,9 @@ def run_pipeline(settings: Settings, as_at: dt.date, progress: Progress = print)
     return outcome
 
 
-def run_release(settings: Settings, year: int, cut_off: dt.date, progress: Progress = print) -> Execution:
+def run_release(
+    settings: Settings, year: int, cut_off: dt.date, progress: Progress = print, display: Display | None = None
+) -> Execution:
     """Build the release for reporting year `year` as at `cut_off`: the release job with that run config."""
-    return execute(settings, "build_release_job", run_config(release_year=year, cut_off=cut_off), progress)
+    config = run_config(release_year=year, cut_off=cut_off)
+    return execute(settings, "build_release_job", config, display or Lines(progress))

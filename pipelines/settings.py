@@ -44,6 +44,11 @@ class Settings:
         return self.warehouse.parent / f"{self.warehouse.stem}_dbt_target"
 
     @property
+    def logs(self) -> Path:
+        """Each run's full log (`<run id>.log`, and dbt's node by node `<run id>.dbt.log`), beside the warehouse."""
+        return self.warehouse.parent / "logs"
+
+    @property
     def current(self) -> Path:
         return self.publish / "current"
 

@@ -14,6 +14,7 @@ from pipelines.publish.assets import VERSIONS_FOLDER, staging
 from pipelines.resources import Workspace
 
 GROUP = "serve"
+INDEX = "index.html"
 PAGES = [
     ("Release: the annual picture (public)", "current/release.html", "published figures only"),
     (
@@ -75,7 +76,7 @@ def publication(context: AssetExecutionContext, workspace: Workspace) -> None:
     built = staging(settings.publish, context.run.run_id)
     point(settings.current, built / "current")
     point(settings.internal, built / "internal")
-    write_atomically(settings.publish / "index.html", render_index(workspace.as_at.isoformat(), PAGES))
+    write_atomically(settings.publish / INDEX, render_index(workspace.as_at.isoformat(), PAGES))
     # Versions of earlier runs, and of runs that stopped half-way, are no longer needed.
     prune_versions(settings.publish)
     context.log.info(f"published to {settings.current} and {settings.internal}")

@@ -1,5 +1,6 @@
 """dbt models, seeds and tests as Dagster assets and checks; one group per dbt folder and schema."""
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -48,5 +49,10 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
         write_run_parameters(connection, workspace.parameters)
     os.environ.update(DBT_ENV)
     os.environ[DATABASE_VARIABLE] = str(settings.warehouse)
-    # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
-    yield from dbt.cli(["build"], context=context, target_path=settings.dbt_target).stream()
+    # dagster-dbt echoes every dbt event to standard output: into the run's dbt log instead, so a
+    # person sees one line for the stage (pipelines/display.py) and the log keeps node by node.
+    workspace.logs.mkdir(parents=True, exist_ok=True)
+    dbt_log = (workspace.logs / f"{context.run.run_id}.dbt.log").open("a", encoding="utf-8")
+    with dbt_log, contextlib.redirect_stdout(dbt_log):
+        # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
+        yield from dbt.cli(["build"], context=context, target_path=settings.dbt_target).stream()
