@@ -66,8 +66,8 @@ FORMAT_RULES = {
     "decimal": ("invalid_decimal", "must be a number"),
     "date": ("invalid_date", "must be a date, YYYY-MM-DD or DD/MM/YYYY"),
     "datetime": ("invalid_datetime", "must be an ISO 8601 date-time"),
-    "code": ("not_in_code_list", "must be one of the codes of its code list"),
-    "la_code": ("unknown_la_code", "must be a 3-digit DfE LA code"),
+    "code": ("not_in_code_list", "must be one of the codes of its code list"),  # the codes are named
+    "la_code": ("invalid_la_code", "must be a 3-digit DfE LA code"),
 }
 REQUIRED_RULE = ("required", "is required and was blank")
 
@@ -160,8 +160,10 @@ class Contract:
             case "code":
                 return parse_code(raw, column.codes)
             case "la_code":
+                # Any 3-digit code is read; whether it names an LA live at the time is a rule of
+                # its own (la_not_live), with its own message.
                 number = parse_int(raw).cast(pl.String)
-                return pl.when(number.is_in(column.codes)).then(number)
+                return pl.when(number.str.contains(r"^\d{3}$")).then(number)
         raise ValueError(column.kind)
 
     def prepare(self, frame: pl.DataFrame, context: FileContext) -> pl.DataFrame:
@@ -178,6 +180,8 @@ class Contract:
         formats = []
         for column in self.columns:
             rule_id, text = FORMAT_RULES[column.kind]
+            if column.kind == "code":
+                text = f"must be one of {', '.join(column.codes)}"
             formats.append(Rule(rule_id, column.name, text, _parses(pl.col(column.name), typed(column.name))))
         return (*formats, *self.rules)
 

@@ -11,7 +11,6 @@ from schemas.reference import age_range, codes, local_authority_periods
 ID_PATTERN = r"^SIN-\d{6,}$"
 
 _YNU = codes("yes_no_unknown")
-LA_CODES = tuple(sorted({p.old_la_code for p in local_authority_periods()}))
 
 COLUMNS = (
     Column("notification_id", "id", True, pattern=ID_PATTERN),
@@ -19,7 +18,7 @@ COLUMNS = (
     Column("record_updated_at", "datetime", True),
     Column("record_status", "code", True, codes=codes("record_status")),
     Column("duplicate_of", "id", False, pattern=ID_PATTERN),
-    Column("la_code", "la_code", True, codes=LA_CODES),
+    Column("la_code", "la_code", True),
     Column("incident_date", "date", False),
     Column("la_aware_date", "date", True),
     Column("notification_date", "date", True),
@@ -82,7 +81,7 @@ RULES = (
     Rule(
         "la_not_live",
         "la_code",
-        "must be an LA that was live on notification_date",
+        "is not a live LA code on notification_date (the local_authorities reference list)",
         lambda _c: typed("la_code").is_null() | typed("notification_date").is_null() | pl.col(LA_LIVE),
     ),
     Rule(

@@ -66,7 +66,10 @@ CASES = [
         {"record_status": "deleted"},
         {"record_status": "WITHDRAWN"},
     ),
-    ("notifications", "unknown_la_code", "la_code", {"la_code": "999"}, {"la_code": "805.0"}),
+    ("notifications", "invalid_la_code", "la_code", {"la_code": "80"}, {"la_code": "805.0"}),
+    ("notifications", "la_not_live", "la_code", {"la_code": "999"}, {"la_code": "805"}),
+    ("la_context", "invalid_la_code", "la_code", {"la_code": "E06000001"}, {"la_code": "805"}),
+    ("la_context", "la_not_live", "la_code", {"la_code": "999"}, {"la_code": "805"}),
     (
         "notifications",
         "la_not_live",
@@ -308,3 +311,14 @@ def test_date_times_without_an_offset_are_london_time(text, expected_utc):
     frame = pl.DataFrame({k: [v or None] for k, v in row.items()}, schema={k: pl.String for k in row})
     loaded = validate(CONTRACTS["notifications"], frame, CONTEXT["notifications"]).loaded
     assert loaded["record_updated_at"][0] == expected_utc.replace(tzinfo=dt.UTC)
+
+
+def test_an_unknown_3_digit_code_is_not_live_and_a_code_list_names_its_items():
+    row = {**VALID_NOTIFICATION, "la_code": "999", "child_sex": "X"}
+    frame = pl.DataFrame({k: [v or None] for k, v in row.items()}, schema={k: pl.String for k in row})
+    quarantine = validate(CONTRACTS["notifications"], frame, CONTEXT["notifications"]).quarantine
+    said = dict(quarantine.select("column_name", "rule_description").iter_rows())
+    assert said == {
+        "la_code": "is not a live LA code on notification_date (the local_authorities reference list)",
+        "child_sex": "must be one of M, F, U",
+    }
