@@ -17,6 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: each option with the form of its value (DIR, YYYY-MM-DD, N), no type placeholders.
+    rich_markup_mode=None,
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -98,7 +100,7 @@ def run(
 
 @app.command()
 def release(
-    year: Annotated[int, typer.Argument(help="Reporting year, e.g. 2024 (April 2023 to March 2024).")],
+    year: Annotated[int, typer.Argument(metavar="YEAR", hidden=True)],
     cut_off: Annotated[
         str | None,
         typer.Option(
@@ -110,7 +112,8 @@ def release(
     warehouse: WarehouseOption = None,
     publish: PublishOption = None,
 ) -> None:
-    """Build the release for a reporting year as at its cut-off, into PUBLISH/releases/YEAR/."""
+    """Build the release for reporting year YEAR (2024 = April 2023 to March 2024) as at its cut-off, into
+    PUBLISH/releases/YEAR/."""
     from pipelines import preflight
     from pipelines.parameters import default_cut_off, london_today
     from pipelines.settings import load_settings
@@ -144,11 +147,10 @@ def release(
 
 @app.command()
 def validate(
-    paths: Annotated[
-        list[Path], typer.Argument(metavar="FILE_OR_DIR...", help="Extract files, or folders of them, to check.")
-    ],
+    paths: Annotated[list[Path], typer.Argument(metavar="FILE_OR_DIR", hidden=True)],
 ) -> None:
-    """Check extract files against the input contract without loading anything."""
+    """Check extract files (each FILE_OR_DIR a file, or a folder of them) against the input contract, loading
+    nothing."""
     from pipelines.ingest.check import check_file
     from pipelines.ingest.landing import classify
 
@@ -177,11 +179,23 @@ def validate(
 
 @app.command()
 def generate(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the extracts to.")],
-    years: Annotated[str, typer.Option("--years", help="Reporting years, as FIRST-LAST.")] = "2019-2026",
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 2026,
-    scale: Annotated[float, typer.Option("--scale", help="1 = the national volume.")] = 1.0,
-    bad_rows: Annotated[float, typer.Option("--bad-rows", help="Share of rows to break.")] = 0.0,
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write the extracts to.")],
+    years: Annotated[
+        str,
+        typer.Option("--years", metavar="FIRST-LAST", show_default=False, help="Reporting years. Default: 2019-2026."),
+    ] = "2019-2026",
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", show_default=False, help="Same seed, same bytes. Default: 2026.")
+    ] = 2026,
+    scale: Annotated[
+        float, typer.Option("--scale", metavar="X", show_default=False, help="1 = the national volume (the default).")
+    ] = 1.0,
+    bad_rows: Annotated[
+        float,
+        typer.Option(
+            "--bad-rows", metavar="FRACTION", show_default=False, help="Share of rows to break, 0 to 1. Default: 0."
+        ),
+    ] = 0.0,
     csv_only: Annotated[bool, typer.Option("--csv-only", help="Write every file as CSV (no XLSX).")] = False,
 ) -> None:
     """Write synthetic notifications_, reviews_ and la_context_ extracts."""
@@ -202,10 +216,11 @@ def generate(
 
 @app.command()
 def sql(
-    query: Annotated[str | None, typer.Argument(help="SQL to run; none opens a prompt.")] = None,
+    query: Annotated[str | None, typer.Argument(metavar="QUERY", hidden=True)] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Query the analysts' read-only copy of the warehouse."""
+    """Query the analysts' read-only copy of the warehouse: run QUERY and print the result, or with no QUERY
+    open a prompt."""
     from pipelines.settings import load_settings
 
     settings = load_settings(warehouse=warehouse)
@@ -238,7 +253,11 @@ def sql(
 
 
 @app.command()
-def ui(port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 3000) -> None:
+def ui(
+    port: Annotated[
+        int, typer.Option("--port", metavar="N", show_default=False, help="Port on 127.0.0.1. Default: 3000.")
+    ] = 3000,
+) -> None:
     """Start Dagster for this project on 127.0.0.1: the web UI, and the daemon that runs the schedule and sensor."""
     from pipelines.runner import prepare_dagster_home
     from pipelines.settings import PROJECT_ROOT, load_settings

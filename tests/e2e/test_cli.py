@@ -82,7 +82,7 @@ def test_validate_names_file_row_and_column_and_exits_1(tmp_path):
     result = sinstats("validate", str(path))
     assert result.returncode == 1
     assert (
-        "notifications_20220630.csv: row 3, column child_sex: must be one of the codes of its code list "
+        "notifications_20220630.csv: row 3, column child_sex: must be one of M, F, U "
         "(value 'X'; rule not_in_code_list)" in result.stdout
     )
     assert "identifying column(s) would be dropped unread: child_name" in result.stdout
@@ -109,3 +109,30 @@ def test_sql_without_an_analysts_copy_says_to_run_first(tmp_path):
     result = sinstats("sql", "select 1", "--warehouse", str(tmp_path / "sin.duckdb"))
     assert result.returncode == 2
     assert "run `sinstats run` first" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "release", "validate", "generate", "sql", "ui"])
+def test_help_says_formats_and_defaults_without_type_placeholders(command):
+    result = sinstats(command, "--help")
+    assert result.returncode == 0
+    for noise in ("<str>", "<bool>", "<int>", "<float>", "<path>", "list[", "TEXT", "INTEGER"):
+        assert noise not in result.stdout, noise
+    if command == "run":
+        assert "--as-at YYYY-MM-DD" in result.stdout and "else today (London)" in result.stdout
+    if command == "release":
+        assert "--cut-off YYYY-MM-DD" in result.stdout and "30 June after the reporting year" in result.stdout
+
+
+def test_validate_takes_a_folder_and_checks_every_extract_in_it(tmp_path):
+    write_csv(tmp_path / "notifications_20240405.csv", [notification()])
+    write_csv(tmp_path / "notifications_20240406.csv", [notification(la_code="999")])
+    (tmp_path / "readme.txt").write_text("not an extract")
+    result = sinstats("validate", str(tmp_path))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "readme.txt: left alone, its name has no known prefix" in lines
+    assert "notifications_20240405.csv: no problems" in lines
+    assert (
+        "notifications_20240406.csv: row 2, column la_code: is not a live LA code on notification_date "
+        "(the local_authorities reference list) (value '999'; rule la_not_live)"
+    ) in lines
