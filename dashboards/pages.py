@@ -143,7 +143,9 @@ def timeliness_page(cases: pl.DataFrame, days: pl.DataFrame, measures: list[str]
         "Timeliness of notifications and reviews (internal)",
         [
             f"For the Child Safeguarding Practice Review Panel, as at {as_at}. Not for publication: figures are "
-            "unrounded and unsuppressed, but counts only."
+            "unrounded and unsuppressed, but counts only.",
+            "The quarters of the reporting year in progress are marked year to date, provisional: that year is "
+            "in no published file until it has ended.",
         ],
         charts,
         before=controls,

@@ -38,7 +38,14 @@
     {{ reporting_year(as_at_date()) }}
 {%- endmacro %}
 
-{#- The last reporting year a file publishes: the release year, or the as-at date's year. -#}
+{#- The latest reporting year that had ended by the as-at date (a year ends at the end of 31 March,
+    so as at 31 March it is still in progress). -#}
+{% macro last_complete_year() -%}
+    ({{ as_at_reporting_year() }} - 1)
+{%- endmacro %}
+
+{#- The last reporting year a file publishes (docs/rules.md §2): a release's year, or the last
+    complete year. The year in progress is never in an open-data file. -#}
 {% macro last_published_year() -%}
-    coalesce({{ run_parameter('release_year') }}, {{ as_at_reporting_year() }})
+    coalesce({{ run_parameter('release_year') }}, {{ last_complete_year() }})
 {%- endmacro %}

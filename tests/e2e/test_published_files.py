@@ -78,3 +78,22 @@ def test_subnational_rows_follow_the_las_of_each_year(sample_run):
     for region in (r for r in published if r["geographic_level"] == "Regional"):
         value = region["number_notifications"]
         assert value == "k" or int(value) % 10 == 0
+
+
+def test_the_current_files_hold_complete_years_only(sample_run):
+    """As at 1 October 2026, reporting year 2026 (to 31 March 2026) is the last complete one; 2027 is in
+    progress and in no published file, at any level."""
+    settings, _ = sample_run
+    for name in OPEN_DATA_FILES:
+        data = rows(settings.current / f"{name}.csv")
+        first = 2025 if name == "sin_care_leaver_deaths" else 2019
+        for level in {r["geographic_level"] for r in data}:
+            years = {r["time_period"] for r in data if r["geographic_level"] == level}
+            assert years == {str(y) for y in range(first, 2027)}, (name, level)
+
+
+def test_the_year_in_progress_is_on_the_internal_timeliness_page_marked_provisional(sample_run):
+    settings, _ = sample_run
+    page = (settings.internal / "timeliness.html").read_text(encoding="utf-8")
+    assert "2027 Q1 (year to date, provisional)" in page
+    assert "2026 Q4 (year to date" not in page and "2026 Q4" in page

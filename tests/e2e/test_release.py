@@ -82,10 +82,13 @@ def test_every_release_file_keeps_the_standard_and_discloses_nothing(first_build
     assert attack(folder) == {"sin_nature_characteristics": []}
 
 
-def test_the_series_runs_from_2019_to_the_release_year(first_build):
+def test_every_file_at_every_level_runs_from_2019_to_the_release_year_and_stops_there(first_build):
     folder, _, _ = first_build
-    years = {r["time_period"] for r in rows(folder / "sin_total_notifications.csv")}
-    assert years == {str(y) for y in range(2019, 2025)}
+    for name in DATA_FILES:
+        data = rows(folder / f"{name}.csv")
+        for level in {r["geographic_level"] for r in data}:
+            years = {r["time_period"] for r in data if r["geographic_level"] == level}
+            assert years == {str(y) for y in range(2019, 2025)}, (name, level)
 
 
 def test_the_manifest_names_rows_and_checksums(first_build):

@@ -1,5 +1,7 @@
 -- The internal timeliness page's counts: cases due, on time and open and overdue per quarter of
 -- the notification date, measure, region and LA (counts only; the page filters and draws them).
+-- The quarters of the year in progress are marked: that year is on the internal pages only, as
+-- year to date and provisional (docs/rules.md §2).
 with
 
 cases as (
@@ -9,17 +11,28 @@ cases as (
 
 ),
 
+run_years as (
+
+    select * from {{ ref('int_run_reporting_years') }}
+
+),
+
 final as (
 
     select
-        reporting_year || ' ' || reporting_quarter as period,
-        measure,
-        coalesce(region_name, 'Unknown') as region,
-        coalesce(published_la_name, 'Unknown') as la,
-        count(*) filter (where is_complete or is_open_overdue)::integer as due,
-        count(*) filter (where is_on_time)::integer as on_time,
-        count(*) filter (where is_open_overdue)::integer as open_overdue
+        cases.reporting_year || ' ' || cases.reporting_quarter
+        || case
+            when cases.reporting_year > run_years.last_complete_year then ' (year to date, provisional)'
+            else ''
+        end as period,
+        cases.measure,
+        coalesce(cases.region_name, 'Unknown') as region,
+        coalesce(cases.published_la_name, 'Unknown') as la,
+        count(*) filter (where cases.is_complete or cases.is_open_overdue)::integer as due,
+        count(*) filter (where cases.is_on_time)::integer as on_time,
+        count(*) filter (where cases.is_open_overdue)::integer as open_overdue
     from cases
+    cross join run_years
     group by all
     order by all
 

@@ -25,6 +25,7 @@ measures as (
 la_years as (
 
     select * from {{ ref('dim_local_authority_year') }}
+    where time_period <= {{ last_published_year() }}
 
 ),
 
