@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.generate.corrupt import corrupt_frame, roughen
-from pipelines.generate.writers import write_csv, write_xlsx
+from pipelines.generate.writers import to_text, write_csv, write_xlsx
 from pipelines.reference.holidays import busday_calendar
 from schemas import CONTRACTS
 from schemas.policy import policy
@@ -253,7 +253,10 @@ def _first_versions(
     highs = np.array([g[1] for g, _ in AGE_GROUP_MIX])[groups]
     age = rng.integers(lows, highs + 1).astype(float)
     age = np.where(is_cl, rng.integers(16, 25, size=n), age)
-    age[rng.random(n) < 0.02] = np.nan
+    # Unknown ages: 2% of children; care leavers' ages come from the date of birth the system
+    # holds, so theirs is unknown only rarely (0.2%).
+    unknown = rng.random(n) < np.where(is_cl, 0.002, 0.02)
+    age[unknown] = np.nan
     placement = _pick(rng, PLACEMENT_MIX, n)
     placement = np.where(is_cl, _pick(rng, {"independent": 0.6, "other": 0.2, "unknown": 0.2}, n), placement)
     la = _assign_las(rng, base["notification_date"].to_numpy(), sizes)
@@ -437,10 +440,9 @@ def _la_context(rng: np.random.Generator, options: GenerateOptions, sizes: dict[
                 "ons_midyear_population": population,
             }
         )
-        missing = pl.Series(rng.random(len(live)) < 0.02)
-        frames[year] = frame.with_columns(
-            ons_midyear_population=pl.when(missing).then(None).otherwise(pl.col("ons_midyear_population"))
-        )
+        # Every live LA has its context every year, as DfE's sources give it: England's and each
+        # region's sums are then published (a missing LA figure makes its area's sum x).
+        frames[year] = frame
     return frames
 
 
@@ -506,12 +508,19 @@ def generate(options: GenerateOptions) -> list[Path]:
     for year, frame in _la_context(rng, options, sizes).items():
         as_xlsx = use_xlsx and year % 4 == 0
         path = options.out / f"la_context_{year}.{'xlsx' if as_xlsx else 'csv'}"
-        (write_xlsx if as_xlsx else write_csv)(corrupt_frame(rng, frame, "la_context", options.bad_rows), path, [])
+        broken = corrupt_frame(rng, frame, "la_context", options.bad_rows)
+        (write_xlsx if as_xlsx else write_csv)(broken, path, [])
         written.append(path)
+        # A later file for the same year replaces the first one whole (docs/extracts.md §3): one
+        # year gets a revision of its figures, and a year whose file had broken rows gets the LAs'
+        # corrections, so every live LA has its context every year in the end, as in DfE's sources.
         if year == options.last_year - 2:
-            # A corrected file for the same year, which replaces the first one whole.
             revised = frame.with_columns(cin_31march=pl.col("cin_31march") + 5)
             path = options.out / f"la_context_{year}_revised.csv"
-            write_csv(corrupt_frame(rng, revised, "la_context", options.bad_rows), path, [])
+            write_csv(to_text(revised), path, [])
+            written.append(path)
+        elif not broken.equals(to_text(frame)):
+            path = options.out / f"la_context_{year}_corrected.csv"
+            write_csv(to_text(frame), path, [])
             written.append(path)
     return written

@@ -97,3 +97,55 @@ def test_the_year_in_progress_is_on_the_internal_timeliness_page_marked_provisio
     page = (settings.internal / "timeliness.html").read_text(encoding="utf-8")
     assert "2027 Q1 (year to date, provisional)" in page
     assert "2026 Q4 (year to date" not in page and "2026 Q4" in page
+
+
+def test_an_area_with_one_live_la_missing_its_context_gets_x_and_the_others_their_sums(tmp_path):
+    """Every live LA has 1,000 children but one, which has no la_context row: its region and England are x;
+    every other region is 1,000 times its live LAs (counted here from the reference list itself)."""
+    import datetime as dt
+
+    from pipelines.runner import run_pipeline
+    from pipelines.settings import load_settings
+    from schemas.reference import local_authority_periods
+    from tests.conftest import AS_AT, notification, write_csv
+
+    first, last = dt.date(2023, 4, 1), dt.date(2024, 3, 31)
+    live = {
+        p.old_la_code: p.region_code
+        for p in local_authority_periods()
+        if p.start <= last and (p.end is None or p.end >= first)
+    }
+    missing = "805"
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_csv(landing / "notifications_20240405.csv", [notification()])
+    write_csv(
+        landing / "la_context_2024.csv",
+        [
+            {
+                "time_period": "2024",
+                "la_code": code,
+                "cin_31march": "30",
+                "idaci_avgscore": "0.2",
+                "ons_midyear_population": "1000",
+            }
+            for code in sorted(live)
+            if code != missing
+        ],
+    )
+    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
+    assert run_pipeline(settings, AS_AT, progress=lambda _line: None).success
+    data = [r for r in rows(settings.current / "sin_subnational.csv") if r["time_period"] == "2024"]
+    england = next(r for r in data if r["geographic_level"] == "National")
+    assert (england["ons_midyear_population"], england["cin_31march"], england["rate_per_10000_children"]) == (
+        "x",
+        "x",
+        "x",
+    )
+    for region in (r for r in data if r["geographic_level"] == "Regional"):
+        members = [code for code, parent in live.items() if parent == region["region_code"]]
+        if missing in members:
+            assert region["ons_midyear_population"] == "x" and region["rate_per_10000_children"] == "x"
+        else:
+            assert region["ons_midyear_population"] == str(1000 * len(members)), region["region_name"]
+            assert region["cin_31march"] == str(30 * len(members)), region["region_name"]
