@@ -57,7 +57,7 @@ sample: $(BIN)/.synced
 
 ## golden: regenerate the golden files the end-to-end tests compare with (on purpose only)
 golden: $(BIN)/.synced
-	SINSTATS_UPDATE_GOLDEN=1 $(BIN)/pytest tests/e2e -k golden
+	SINSTATS_UPDATE_GOLDEN=1 $(BIN)/pytest tests/e2e -k "golden or snapshot"
 
 ## bench: time `sinstats run` from 5,000 to 10,000,000 rows beside the floor (see benchmarks/RESULTS.md)
 BENCH_SIZES ?= 5k,100k,1m,10m
