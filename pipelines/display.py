@@ -44,7 +44,9 @@ class Lines:
         self.write = write
 
     def started(self, step: str, total: int | None) -> None:
-        return None
+        # Without a live bar, a long stage says when it starts, so a pipe or log shows it working.
+        if step in LONG_STAGES:
+            self.write(f"{STAGES[step]}: started")
 
     def advanced(self, step: str) -> None:
         return None

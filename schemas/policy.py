@@ -38,6 +38,8 @@ class Policy:
     timeliness_min_due: int  # timeliness figures are c where fewer cases than this are due
     primary_suppression_max: int  # counts from 1 up to this are c
     single_la_condition: str  # SQL over the local_authorities seed: the rows a notification can name
+    child_death_split_topic: str  # the characteristic topic whose Child death figure is split (identity 7)
+    child_death_split_nature: str  # ... and the nature code of the figure it splits
     characteristic_topics: tuple[CharacteristicTopic, ...]
 
     @property
@@ -61,6 +63,8 @@ def policy_from_values(values: dict[str, Any]) -> Policy:
         timeliness_min_due=int(values["timeliness_min_due"]),
         primary_suppression_max=int(values["primary_suppression_max"]),
         single_la_condition=str(values["single_la_condition"]),
+        child_death_split_topic=str(values["child_death_split_topic"]),
+        child_death_split_nature=str(values["child_death_split_nature"]),
         characteristic_topics=tuple(CharacteristicTopic(**topic) for topic in values["characteristic_topics"]),
     )
 

@@ -32,11 +32,12 @@ from pipelines.publish.catalogue import PUBLISH_SCHEMA, PublishedTable, publishe
 from pipelines.publish.standard import MANDATORY
 from pipelines.resources import Workspace
 from pipelines.transform.project import DBT_PROJECT
+from schemas.policy import Policy
 
 GROUP = "disclosure"
 COUNT = "number_notifications"
 
-Equations = Callable[[pl.DataFrame], tuple[list[Equation], list[bool]]]
+Equations = Callable[[pl.DataFrame, Policy], tuple[list[Equation], list[bool]]]
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,28 @@ def _declared(name: str) -> PublishedTable:
     return published_tables(DBT_PROJECT.manifest_path)[name]
 
 
-def suppressed_table(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, primary_max: int) -> pl.DataFrame:
+def suppressed_table(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, policy: Policy) -> pl.DataFrame:
     """The file's cells with primary and secondary suppression applied, in its declared columns."""
     cells = connection.sql(f"select * from intermediate.{file.cells}").pl().sort(*file.order)
-    equations, known = file.equations(cells)
-    published = suppressed_counts(cells, COUNT, equations, known, primary_max)
+    equations, known = file.equations(cells, policy)
+    published = suppressed_counts(cells, COUNT, equations, known, policy.primary_suppression_max)
     countries = connection.sql("select * from reference.countries").pl()
     columns = [column.name for column in _declared(file.name).columns]
     return national_file(published, countries, [c for c in columns if c not in MANDATORY])
+
+
+def suppression_counts(connection: duckdb.DuckDBPyConnection, primary_max: int) -> dict[str, tuple[int, int]]:
+    """For each suppressed file with figures: the cells primary suppression hid (1 up to the threshold)
+    and the cells secondary suppression hid besides (docs/rules.md §4: a release reports both)."""
+    counts = {}
+    for file in SUPPRESSED_FILES:
+        published = connection.sql(f'select {COUNT} from {PUBLISH_SCHEMA}."{file.name}"').pl()[COUNT]
+        if published.len() == 0:
+            continue
+        cells = connection.sql(f"select {COUNT} from intermediate.{file.cells}").pl()[COUNT]
+        primary = int(((cells >= 1) & (cells <= primary_max)).sum())
+        counts[file.name] = (primary, int((published == "c").sum()) - primary)
+    return counts
 
 
 def write_declared(connection: duckdb.DuckDBPyConnection, table: PublishedTable, frame: pl.DataFrame) -> None:
@@ -115,16 +130,20 @@ def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> I
     """Suppress the cells of each file and write its publish table."""
     with connect_when_free(workspace.settings.warehouse) as connection:
         for file in SUPPRESSED_FILES:
-            frame = suppressed_table(connection, file, workspace.policy.primary_suppression_max)
+            frame = suppressed_table(connection, file, workspace.policy)
             write_declared(connection, _declared(file.name), frame)
             hidden = int((frame[COUNT] == "c").sum())
             context.log.info(f"publish.{file.name}: {hidden} of {frame.height} cells suppressed")
             yield MaterializeResult(
                 asset_key=_key(file.name), metadata={"rows": frame.height, "cells_suppressed": hidden}
             )
+        for name, (primary, secondary) in suppression_counts(
+            connection, workspace.policy.primary_suppression_max
+        ).items():
+            context.log.info(f"publish.{name}: {primary} cells hidden by primary suppression, {secondary} by secondary")
 
 
-def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, primary_max: int) -> list[str]:
+def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, policy: Policy) -> list[str]:
     """What is wrong with a written table: columns or types other than declared, or a rule of §4 broken."""
     declared = [(c.name, c.data_type.upper()) for c in _declared(file.name).columns]
     written = connection.execute(
@@ -136,7 +155,7 @@ def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, 
         return [f"columns are {written}, not the declared {declared}"]
     cells = connection.sql(f"select * from intermediate.{file.cells}").pl().sort(*file.order)
     published = connection.sql(f'select * from {PUBLISH_SCHEMA}."{file.name}"').pl()
-    return rule_breaches(cells, published, COUNT, file.equations, primary_max)
+    return rule_breaches(cells, published, COUNT, file.equations, policy)
 
 
 @multi_asset_check(
@@ -158,7 +177,7 @@ def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, 
 def disclosure_holds(context: AssetCheckExecutionContext, workspace: Workspace) -> Iterator[AssetCheckResult]:
     with duckdb.connect(str(workspace.settings.warehouse), read_only=True) as connection:
         for file in SUPPRESSED_FILES:
-            problems = table_problems(connection, file, workspace.policy.primary_suppression_max)
+            problems = table_problems(connection, file, workspace.policy)
             yield AssetCheckResult(
                 asset_key=_key(file.name),
                 check_name="disclosure_holds",

@@ -177,41 +177,64 @@ def disclosed(
 ) -> list[int]:
     """Indices of suppressed cells whose value the published figures pin down exactly.
 
+    The intruder knows what a reader knows: zeros are published as 0, so every `c` is at least 1
+    (docs/rules.md §4). Where a true zero had to be hidden, that belief is wrong and the sums
+    cannot all hold with it; the intruder then falls back to every `c` being at least 0.
+
     Only published values are used, except to skip linear programs that cannot pin a cell
-    (when every suppressed value is above zero); `exhaustive` runs them all, as an outside
+    (when no suppressed value is at its lower bound); `exhaustive` runs them all, as an outside
     intruder who knows nothing of the suppressed values must.
     """
     unknown = [i for i, s in enumerate(suppressed) if s and not known[i]]
     pinned: list[int] = []
     for cells, sums in _components(unknown, equations):
-        position = {cell: k for k, cell in enumerate(cells)}
-        a = np.zeros((len(sums), len(cells)))
-        b = np.zeros(len(sums))
-        for row, equation in enumerate(sums):
-            for cell, coefficient in equation.items():
-                if cell in position:
-                    a[row, position[cell]] += coefficient
-                else:
-                    b[row] -= coefficient * values[cell]
-        # Cells every solution holds at zero are pinned by the bounds; with every true value above
-        # zero the true values are an interior point, and none can be (skipped unless exhaustive).
-        has_zero = exhaustive or any(values[cell] == 0 for cell in cells)
-        forced = _forced_zero(a, b) if has_zero else set()
-        pinned += [cells[k] for k in sorted(forced)]
-        # Among the rest, some solution has them all above zero, so a cell moves both ways
-        # unless no solution of A x = 0 moves it: then the sums alone fix it.
-        rest = [k for k in range(len(cells)) if k not in forced]
-        if not rest:
-            continue
-        sub = a[:, rest]
-        if sub.shape[0]:
-            _, singular, vt = np.linalg.svd(sub)
-            rank = int((singular > 1e-9).sum())
-            null_space = vt[rank:].T
-        else:
-            null_space = np.eye(len(rest))
-        movable = np.abs(null_space).sum(axis=1) > 1e-9 if null_space.size else np.zeros(len(rest), bool)
-        pinned += [cells[k] for k, free in zip(rest, movable, strict=True) if not free]
+        pinned += _pinned_in(values, cells, sums, exhaustive, lowest=1)
+    return sorted(pinned)
+
+
+def _pinned_in(
+    values: Sequence[int], cells: list[int], sums: list[Equation], exhaustive: bool, lowest: int
+) -> list[int]:
+    """The cells of one linked group that every solution with each cell at least `lowest` fixes."""
+    pinned: list[int] = []
+    position = {cell: k for k, cell in enumerate(cells)}
+    a = np.zeros((len(sums), len(cells)))
+    b = np.zeros(len(sums))
+    for row, equation in enumerate(sums):
+        for cell, coefficient in equation.items():
+            if cell in position:
+                a[row, position[cell]] += coefficient
+            else:
+                b[row] -= coefficient * values[cell]
+    # In y = x - lowest (y >= 0): cells every solution holds at y = 0 are pinned by the bounds;
+    # with every true value above the bound the true values are an interior point, and none
+    # can be (skipped unless exhaustive).
+    b = b - a.sum(axis=1) * lowest
+    at_bound = exhaustive or any(values[cell] <= lowest for cell in cells)
+    try:
+        forced = _forced_zero(a, b) if at_bound else set()
+    except ValueError:
+        if lowest == 0:
+            raise
+        # A hidden true zero: the reader's `c >= 1` cannot hold; they learn only that.
+        return _pinned_in(values, cells, sums, exhaustive, lowest=0)
+    # A cell held at the bound is given away only if the bound is its true value: where a hidden
+    # true zero makes `c >= 1` wrong, the single point the reader finds is not the truth.
+    pinned += [cells[k] for k in sorted(forced) if values[cells[k]] == lowest]
+    # Among the rest, some solution has them all above the bound, so a cell moves both ways
+    # unless no solution of A x = 0 moves it: then the sums alone fix it.
+    rest = [k for k in range(len(cells)) if k not in forced]
+    if not rest:
+        return sorted(pinned)
+    sub = a[:, rest]
+    if sub.shape[0]:
+        _, singular, vt = np.linalg.svd(sub)
+        rank = int((singular > 1e-9).sum())
+        null_space = vt[rank:].T
+    else:
+        null_space = np.eye(len(rest))
+    movable = np.abs(null_space).sum(axis=1) > 1e-9 if null_space.size else np.zeros(len(rest), bool)
+    pinned += [cells[k] for k, free in zip(rest, movable, strict=True) if not free]
     return sorted(pinned)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import polars as pl
 
 from pipelines.disclosure.suppression import Cells, Equation, disclosed, suppress
+from schemas.policy import Policy
 from schemas.reference import read_seed
 
 TOTAL = "Total"
@@ -26,43 +27,54 @@ def combined_natures() -> dict[str, list[str]]:
     return dict(combined)
 
 
-def characteristics_equations(frame: pl.DataFrame) -> tuple[list[Equation], list[bool]]:
-    """The sums of sin_nature_characteristics, and which cells sin_total_notifications publishes.
+def split_natures(split_nature: str) -> tuple[str, tuple[str, ...]]:
+    """The nature label the split topic's extra items split (Child death), and those items' labels."""
+    parent = next(r["characteristics_label"] for r in read_seed("nature_of_notification") if r["code"] == split_nature)
+    parts = tuple(dict.fromkeys(r["child_death_label"] for r in read_seed("abuse_neglect")))
+    return parent, parts
 
-    1. the natures of a cell add to its Total nature;
-    2. the items of a topic add to the Total topic's figure for the same nature and quarter
-       (for "Serious harm and other", to the Total topic's Serious harm plus Other);
-    3. the quarters add to the year;
-    5. the year's Total-topic figures are public in sin_total_notifications.
+
+def characteristics_equations(frame: pl.DataFrame, policy: Policy) -> tuple[list[Equation], list[bool]]:
+    """The sums of sin_nature_characteristics (docs/rules.md §4), and which cells are public anyway.
+
+    1. the natures of a cell add to its Total nature (the split items aside);
+    2. and 4. the items of a topic add to the Total topic's figure for the same nature, for the
+       year ("Serious harm and other" to the Total topic's Serious harm plus Other);
+    3. under the Total topic, the quarters add to the year;
+    5. the year's Total-topic figures are public in sin_total_notifications;
+    7. under the split topic, the split items of an item add to its Child death figure.
     """
     index = {
         (r["time_period"], r["quarter"], r["breakdown_topic"], r["breakdown"], r["nature_of_notification"]): i
         for i, r in enumerate(frame.iter_rows(named=True))
     }
-    combined = combined_natures()
+    split_topic = policy.child_death_split_topic
+    parent, parts = split_natures(policy.child_death_split_nature)
     equations: list[Equation] = []
     groups: dict[tuple[str, str, str, str], list[tuple[str, int]]] = defaultdict(list)
     for (year, quarter, topic, item, nature), i in index.items():
         groups[(year, quarter, topic, item)].append((nature, i))
     for (year, quarter, topic, item), members in groups.items():
-        total = index[(year, quarter, topic, item, TOTAL)]
-        equation = {i: 1 for nature, i in members if nature != TOTAL}
-        equation[total] = -1
+        equation = {i: 1 for nature, i in members if nature != TOTAL and nature not in parts}
+        equation[index[(year, quarter, topic, item, TOTAL)]] = -1
         equations.append(equation)
+        if topic == split_topic:
+            split = {index[(year, quarter, topic, item, part)]: 1 for part in parts}
+            split[index[(year, quarter, topic, item, parent)]] = -1
+            equations.append(split)
     # Sorted, never set order: the order sums are visited in decides ties, and must not vary.
     topics = sorted({key[2] for key in index} - {TOTAL})
     years = sorted({key[0] for key in index})
     for year in years:
-        for quarter in (TOTAL, *QUARTERS):
-            for topic in topics:
-                items = sorted({key[3] for key in index if key[0] == year and key[2] == topic})
-                for nature, parts in [*combined.items(), (TOTAL, [TOTAL])]:
-                    equation = {index[(year, quarter, topic, item, nature)]: 1 for item in items}
-                    for part in parts:
-                        equation[index[(year, quarter, TOTAL, TOTAL, part)]] = -1
-                    equations.append(equation)
+        for topic in topics:
+            items = sorted({key[3] for key in index if key[0] == year and key[2] == topic})
+            for nature, natures in [*combined_natures().items(), (TOTAL, [TOTAL])]:
+                equation = {index[(year, TOTAL, topic, item, nature)]: 1 for item in items}
+                for part in natures:
+                    equation[index[(year, TOTAL, TOTAL, TOTAL, part)]] = -1
+                equations.append(equation)
     for (year, quarter, topic, item, nature), i in index.items():
-        if quarter == TOTAL:
+        if topic == TOTAL and quarter == TOTAL:
             equation = {index[(year, q, topic, item, nature)]: 1 for q in QUARTERS}
             equation[i] = -1
             equations.append(equation)
@@ -70,7 +82,7 @@ def characteristics_equations(frame: pl.DataFrame) -> tuple[list[Equation], list
     return equations, known
 
 
-def care_leaver_equations(frame: pl.DataFrame) -> tuple[list[Equation], list[bool]]:
+def care_leaver_equations(frame: pl.DataFrame, _policy: Policy) -> tuple[list[Equation], list[bool]]:
     """6. in sin_care_leaver_deaths, the age groups add to the Total."""
     equations = []
     by_year: dict[int, dict[str, int]] = defaultdict(dict)
@@ -114,14 +126,15 @@ def rule_breaches(
     cells: pl.DataFrame,
     published: pl.DataFrame,
     count: str,
-    equations_of: Callable[[pl.DataFrame], tuple[list[Equation], list[bool]]],
-    primary_max: int,
+    equations_of: Callable[[pl.DataFrame, Policy], tuple[list[Equation], list[bool]]],
+    policy: Policy,
 ) -> list[str]:
     """Every way a published table breaks docs/rules.md §4 against the cells it was made from (both in
     publication order): a count other than its cell's, a small count shown, a sum with exactly one
     hidden part, or a hidden count the sums pin down."""
     if published.height != cells.height:
         return [f"{published.height} rows published for {cells.height} cells"]
+    primary_max = policy.primary_suppression_max
     values = cells[count].to_list()
     shown = published[count].to_list()
     problems = []
@@ -130,7 +143,7 @@ def rule_breaches(
             problems.append(f"row {row}: published {text!r} for a count of {value}")
         if text != "c" and 1 <= value <= primary_max:
             problems.append(f"row {row}: a count of {value} is published (primary suppression)")
-    equations, known = equations_of(cells)
+    equations, known = equations_of(cells, policy)
     hidden = [text == "c" for text in shown]
     for equation in equations:
         if sum(1 for i in equation if hidden[i] and not known[i]) == 1:

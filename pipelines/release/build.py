@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.disclosure.assets import suppression_counts
 from pipelines.publish.assets import write_files
 from pipelines.release.bundle import methodology, write_manifest, write_spreadsheet
 from pipelines.release.compare import figure_changes, write_changes
@@ -32,10 +33,15 @@ class ReleaseOutcome:
     revisions: int | None = None
     moved: list[dict[str, str]] = field(default_factory=list)
     replaced: Path | None = None
+    suppression: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [f"Release written to {self.folder}:"]
         lines += [f"  {name}" for name in self.files]
+        for name, (primary, secondary) in self.suppression.items():
+            lines.append(
+                f"{name}: {primary} cells hidden by primary suppression, {secondary} more by secondary suppression"
+            )
         if self.revisions is None:
             lines.append("No previous release beside it: revisions.csv lists no figures.")
         else:
@@ -84,7 +90,8 @@ def build_bundle(
     write_changes(changes, bundle / "revisions.csv")
     (bundle / "methodology.md").write_text(methodology(year, cut_off, policy), encoding="utf-8")
     write_spreadsheet(bundle, year, cut_off, policy, titles)
-    write_manifest(bundle)
+    outcome.suppression = suppression_counts(connection, policy.primary_suppression_max)
+    write_manifest(bundle, outcome.suppression)
     target = releases / str(year)
     if target.exists():
         outcome.moved = figure_changes(target, bundle, files)

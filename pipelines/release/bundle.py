@@ -18,18 +18,29 @@ FIXED_CREATED = dt.datetime(2000, 1, 1)  # spreadsheets carry no build time, so 
 MANIFEST = "manifest.csv"
 
 
-def write_manifest(folder: Path) -> Path:
-    """file, rows (data rows of a CSV; blank otherwise), sha256 of every file in the bundle."""
+def write_manifest(folder: Path, suppression: dict[str, tuple[int, int]]) -> Path:
+    """file, rows (data rows of a CSV; blank otherwise), sha256 of every file in the bundle, and for the
+    files with disclosure control the cells primary and secondary suppression each hid."""
     rows = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != MANIFEST):
         data = path.read_bytes()
         count = ""
         if path.suffix == ".csv":
             count = str(max(data.count(b"\n") - 1, 0))
-        rows.append({"file": path.name, "rows": count, "sha256": hashlib.sha256(data).hexdigest()})
+        primary, secondary = suppression.get(path.name.removesuffix(".csv"), ("", ""))
+        rows.append(
+            {
+                "file": path.name,
+                "rows": count,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "cells_primary_suppressed": str(primary),
+                "cells_secondary_suppressed": str(secondary),
+            }
+        )
     target = folder / MANIFEST
+    columns = ["file", "rows", "sha256", "cells_primary_suppressed", "cells_secondary_suppressed"]
     with target.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["file", "rows", "sha256"], lineterminator="\n")
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return target

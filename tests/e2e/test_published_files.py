@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from pipelines.publish.assets import OPEN_DATA_FILES
@@ -17,10 +19,84 @@ def test_each_current_file_keeps_the_ees_standard(sample_run, name):
     assert check_files(settings.current / f"{name}.csv", settings.current / f"{name}.meta.csv") == []
 
 
+KEYS = {
+    "sin_nature_characteristics": ("time_period", "quarter", "breakdown_topic", "breakdown", "nature_of_notification"),
+    "sin_care_leaver_deaths": ("time_period", "age_group"),
+}
+CELLS = {
+    "sin_nature_characteristics": "intermediate.int_characteristic_cells_counted",
+    "sin_care_leaver_deaths": "intermediate.int_care_leaver_cells_counted",
+}
+
+
+def truth(analysts_copy) -> dict[str, dict[tuple[str, ...], int]]:
+    """The true count of every published cell, from the analysts' copy (what the attack must not find)."""
+    import duckdb
+
+    found = {}
+    with duckdb.connect(str(analysts_copy), read_only=True) as connection:
+        for name, table in CELLS.items():
+            columns = ", ".join(f"{c}::varchar" for c in KEYS[name])
+            found[name] = {
+                tuple(row[:-1]): row[-1]
+                for row in connection.execute(f"select {columns}, number_notifications from {table}").fetchall()
+            }
+    return found
+
+
+def given_away(found, true_counts) -> list[tuple[str, dict[str, str], int]]:
+    """The cells the attack fixed at their true value."""
+    return [
+        (name, row, value)
+        for name, pins in found.items()
+        for row, value in pins
+        if true_counts[name][tuple(row[k] for k in KEYS[name])] == value
+    ]
+
+
 def test_no_suppressed_figure_can_be_worked_out_from_the_published_files(sample_run):
+    """A reader who takes every c as at least 1 and uses every sum at once (a plain LP over the CSVs)."""
     settings, _ = sample_run
     found = attack(settings.current)
+    assert given_away(found, truth(settings.analysts_copy)) == []
     assert found == {"sin_nature_characteristics": [], "sin_care_leaver_deaths": []}
+
+
+def test_the_attack_finds_figures_when_the_protecting_cells_are_shown(sample_run, tmp_path):
+    """The same attack on a copy with every secondary c shown: the primary cells come back, exactly."""
+    import shutil
+
+    settings, _ = sample_run
+    true_counts = truth(settings.analysts_copy)
+    folder = tmp_path / "shown"
+    shutil.copytree(settings.current, folder)
+    path = folder / "sin_nature_characteristics.csv"
+    data = rows(path)
+    for row in data:
+        value = true_counts["sin_nature_characteristics"][tuple(row[k] for k in KEYS["sin_nature_characteristics"])]
+        if row["number_notifications"] == "c" and value > 2:
+            row["number_notifications"] = str(value)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(data[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(data)
+    found = given_away(attack(folder), true_counts)
+    assert found and all(name == "sin_nature_characteristics" for name, _, _ in found)
+
+
+def test_suppression_hides_no_more_than_needed(sample_run):
+    """At most 3 secondary cells for each primary one, and no year hidden whole (docs/rules.md §4)."""
+    settings, _ = sample_run
+    true_counts = truth(settings.analysts_copy)["sin_nature_characteristics"]
+    data = rows(settings.current / "sin_nature_characteristics.csv")
+    key = KEYS["sin_nature_characteristics"]
+    primary = [r for r in data if 1 <= true_counts[tuple(r[k] for k in key)] <= 2]
+    hidden = [r for r in data if r["number_notifications"] == "c"]
+    assert all(r["number_notifications"] == "c" for r in primary)
+    assert primary and len(hidden) - len(primary) <= 3 * len(primary)
+    for year in {r["time_period"] for r in data}:
+        cells = [r for r in data if r["time_period"] == year]
+        assert sum(r["number_notifications"] == "c" for r in cells) < len(cells) / 2, year
 
 
 def test_primary_suppression_leaves_no_1_or_2_in_the_suppressed_files(sample_run):

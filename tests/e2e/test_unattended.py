@@ -70,12 +70,12 @@ def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_reco
     seen = []
     for line in killed.stdout:
         seen.append(line)
-        if "sinstats_dbt started" in line:
+        if "build and test the models (dbt): started" in line:
             break
     time.sleep(4)  # well into the dbt build
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait(30)
-    assert any("sinstats_dbt started" in line for line in seen), "".join(seen)
+    assert any("build and test the models (dbt): started" in line for line in seen), "".join(seen)
     assert state(tmp_path) == before
     recovered = start_run(tmp_path, landing)
     output = recovered.communicate(timeout=300)[0]
@@ -92,7 +92,8 @@ def test_two_runs_started_together_never_corrupt_anything(tmp_path, landing):
     runs = [start_run(tmp_path, landing) for _ in range(2)]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
-    assert any("another run is using sin.duckdb" in output for output in outputs)
+    waited = [line for output in outputs for line in output.splitlines() if line.startswith("another run (pid ")]
+    assert len(waited) == 1 and f"is using {tmp_path / 'w' / 'sin.duckdb'}; waiting up to" in waited[0]
     with duckdb.connect(str(tmp_path / "w" / "sin_analysts.duckdb"), read_only=True) as connection:
         assert files_that_do_not_add_up(connection) == []
         files = connection.execute("select count(*), count(distinct file_sha256) from raw.loaded_files").fetchone()

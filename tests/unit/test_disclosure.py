@@ -79,7 +79,8 @@ def test_suppress_keeps_going_until_the_attack_finds_nothing():
 
 
 def _reference_disclosed(values, suppressed, equations):
-    """The slow, plain attack: for every suppressed cell, its least and greatest possible value."""
+    """The slow, plain attack: for every suppressed cell, its least and greatest possible value, with every
+    `c` at least 1 (zeros are published as 0)."""
     import math
 
     import numpy as np
@@ -104,8 +105,8 @@ def _reference_disclosed(values, suppressed, equations):
         objective = np.zeros(len(unknown))
         objective[k] = 1
         kwargs = {"A_eq": np.array(rows), "b_eq": np.array(rhs)} if rows else {}
-        low = linprog(objective, bounds=[(0, None)] * len(unknown), method="highs", **kwargs)
-        high = linprog(-objective, bounds=[(0, None)] * len(unknown), method="highs", **kwargs)
+        low = linprog(objective, bounds=[(1, None)] * len(unknown), method="highs", **kwargs)
+        high = linprog(-objective, bounds=[(1, None)] * len(unknown), method="highs", **kwargs)
         if high.status == 0 and math.ceil(low.fun - 1e-6) >= math.floor(-high.fun + 1e-6):
             pinned.append(cell)
     return sorted(pinned)
@@ -127,6 +128,37 @@ def test_the_fast_attack_agrees_with_the_plain_one_on_random_tables():
             equations.append({**{r * columns + c: 1 for c in range(columns)}, rows * columns + r: -1})
         for c in range(columns):
             equations.append({**{r * columns + c: 1 for r in range(rows)}, rows * columns + rows + c: -1})
-        suppressed = [generator.random() < 0.4 for _ in values]
+        # Only non-zero cells are hidden here, as the pipeline hides a zero only when nothing else can
+        # protect a sum (that case, where a reader's `c >= 1` is wrong, has its own tests).
+        suppressed = [value > 0 and generator.random() < 0.4 for value in values]
         expected = _reference_disclosed(values, suppressed, equations)
         assert disclosed(values, suppressed, [False] * len(values), equations, exhaustive=True) == expected
+
+
+def test_a_reader_takes_every_c_as_at_least_1():
+    # 1 + x = 3 with the 1 and x suppressed, and x + y = 7 with y = 5 public: x = 2, so the 1 is
+    # pinned by the sums; and a lone c beside a public 0 under a total of 1 is 1.
+    values = [1, 2, 3, 5, 7]
+    equations = [total_of([0, 1], 2), total_of([1, 3], 4)]
+    assert disclosed(values, [True, True, False, False, False], [False] * 5, equations, exhaustive=True) == [0, 1]
+    # two c's adding to 2 are both 1 to a reader who knows a c is at least 1: both given away
+    values = [1, 1, 2]
+    assert disclosed(values, [True, True, False], [False] * 3, [total_of([0, 1], 2)], exhaustive=True) == [0, 1]
+    # ... but two c's adding to 3 are 1 and 2 or 2 and 1: nothing given away
+    values = [1, 2, 3]
+    assert disclosed(values, [True, True, False], [False] * 3, [total_of([0, 1], 2)], exhaustive=True) == []
+
+
+def test_a_hidden_zero_that_misleads_the_reader_gives_nothing_away():
+    # x + y = 2 with x = 2 and y = 0 both c: a reader who takes each c as at least 1 finds 1 and 1, wrong
+    values = [2, 0, 2]
+    assert disclosed(values, [True, True, False], [False] * 3, [total_of([0, 1], 2)], exhaustive=True) == []
+
+
+def test_where_c_at_least_1_cannot_hold_the_reader_falls_back_to_0():
+    # x + y + z = 1 with all three c: not all can be 1 or more; with 0 or more, nothing is pinned
+    values = [1, 0, 0, 1]
+    assert disclosed(values, [True, True, True, False], [False] * 4, [total_of([0, 1, 2], 3)], exhaustive=True) == []
+    # x + y = 0: both must be 0, whatever the reader first believed
+    values = [0, 0, 0]
+    assert disclosed(values, [True, True, False], [False] * 3, [total_of([0, 1], 2)], exhaustive=True) == [0, 1]

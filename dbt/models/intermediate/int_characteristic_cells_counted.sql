@@ -1,9 +1,11 @@
--- Every cell of sin_nature_characteristics before disclosure control: each reporting year,
--- quarter (and Total), characteristic topic and item, and nature, with its count (0 where
--- there is none). The Total topic keeps all three natures; the other topics publish serious
--- harm and other combined. Topics and items come from the characteristic_topics var and the
--- reference seeds.
+-- Every cell of sin_nature_characteristics before disclosure control (docs/outputs.md §2), with
+-- its count (0 where there is none), as DfE lays the file out: quarters (Q1-Q4 and Total) under
+-- the Total topic only, every other topic annual; the Total topic keeps all three natures, the
+-- other topics publish serious harm and other combined; under the child_death_split_topic alone,
+-- the Child death figure is also split by whether abuse or neglect was known or suspected.
+-- Topics and items come from the characteristic_topics var and the reference seeds.
 {%- set topics = var('characteristic_topics') %}
+{%- set split_topic = var('child_death_split_topic') %}
 with
 
 notifications as (
@@ -17,6 +19,12 @@ natures as (
 
     select * from {{ ref('nature_of_notification') }}
     where series = 'serious_incident'
+
+),
+
+abuse_neglect as (
+
+    select * from {{ ref('abuse_neglect') }}
 
 ),
 
@@ -67,19 +75,29 @@ nature_items as (
     select
         label as nature_of_notification,
         publish_order as nature_order,
-        true as for_total_topic
+        true as for_total_topic,
+        false as is_split
     from natures
     union all
     select distinct
         characteristics_label as nature_of_notification,
         characteristics_order as nature_order,
-        false as for_total_topic
+        false as for_total_topic,
+        false as is_split
     from natures
+    union all
+    select distinct
+        child_death_label as nature_of_notification,
+        child_death_order as nature_order,
+        false as for_total_topic,
+        true as is_split
+    from abuse_neglect
     union all
     select
         'Total' as nature_of_notification,
         0 as nature_order,
-        topic_kinds.for_total_topic
+        topic_kinds.for_total_topic,
+        false as is_split
     from (values (true), (false)) as topic_kinds (for_total_topic)
 
 ),
@@ -92,6 +110,7 @@ memberships as (
         notifications.reporting_year as time_period,
         notifications.reporting_quarter as quarter,
         notifications.nature,
+        notifications.abuse_neglect,
         'Total' as breakdown_topic,
         'Total' as breakdown
     from notifications
@@ -102,6 +121,7 @@ memberships as (
             notifications.reporting_year as time_period,
             notifications.reporting_quarter as quarter,
             notifications.nature,
+            notifications.abuse_neglect,
             '{{ topic.topic }}' as breakdown_topic,
             lookup.{{ topic.label }} as breakdown
         from notifications
@@ -160,6 +180,24 @@ expanded as (
 
 ),
 
+-- Under the split topic, each child death once more in the year, under its abuse/neglect item
+-- (these items split the Child death figure, so they are not in the Total nature again).
+split as (
+
+    select
+        memberships.time_period,
+        'Total' as quarter,
+        memberships.breakdown_topic,
+        memberships.breakdown,
+        abuse_neglect.child_death_label as nature_of_notification
+    from memberships
+    inner join abuse_neglect on memberships.abuse_neglect = abuse_neglect.code
+    where
+        memberships.breakdown_topic = '{{ split_topic }}'
+        and memberships.nature = '{{ var("child_death_split_nature") }}'
+
+),
+
 counted as (
 
     select
@@ -169,7 +207,11 @@ counted as (
         breakdown,
         nature_of_notification,
         count(*) as number_notifications
-    from expanded
+    from (
+        select * from expanded
+        union all
+        select * from split
+    )
     group by all
 
 ),
@@ -191,7 +233,9 @@ final as (
     cross join quarters
     cross join items
     inner join nature_items
-        on (items.breakdown_topic = 'Total') = nature_items.for_total_topic
+        on
+            (items.breakdown_topic = 'Total') = nature_items.for_total_topic
+            and (not nature_items.is_split or items.breakdown_topic = '{{ split_topic }}')
     left join counted
         on
             years.time_period = counted.time_period
@@ -199,6 +243,9 @@ final as (
             and items.breakdown_topic = counted.breakdown_topic
             and items.breakdown = counted.breakdown
             and nature_items.nature_of_notification = counted.nature_of_notification
+    -- Quarters are a breakdown of the year's totals only (the split items are under a topic, so
+    -- annual too).
+    where quarters.quarter = 'Total' or items.breakdown_topic = 'Total'
 
 )
 
