@@ -26,10 +26,14 @@ def codes(name: str) -> tuple[str, ...]:
     return tuple(row["code"] for row in read_seed(name))
 
 
+def symbol_rows() -> list[dict[str, str]]:
+    """The symbols published in place of figures, with their meanings, in publication order."""
+    return sorted(read_seed("symbols"), key=lambda row: int(row["publish_order"]))
+
+
 def symbols_legend(separator: str = ", ") -> str:
     """The symbols published in place of figures, each with its meaning: "c confidential, k ..."."""
-    rows = sorted(read_seed("symbols"), key=lambda row: int(row["publish_order"]))
-    return separator.join(f"{row['symbol']} {row['meaning']}" for row in rows)
+    return separator.join(f"{row['symbol']} {row['meaning']}" for row in symbol_rows())
 
 
 @cache

@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
 
-from pipelines.publish.cells import neutralise_frame
+from pipelines.publish.cells import neutralise
 from schemas.policy import Policy
-from schemas.reference import read_seed, symbols_legend
+from schemas.reference import read_seed, symbol_rows, symbols_legend
 
 FIXED_CREATED = dt.datetime(2000, 1, 1)  # spreadsheets carry no build time, so rebuilds match
 MANIFEST = "manifest.csv"
@@ -109,11 +110,28 @@ def _table(name: str, folder: Path) -> pl.DataFrame:
     return pl.read_csv(folder / f"{name}.csv", infer_schema=False)
 
 
+def _cells(frame: pl.DataFrame) -> pd.DataFrame:
+    """The table as the workbook stores it: numbers as numbers, symbols as their shorthand, and z (not
+    applicable) where a column does not apply to a row (a nature a topic does not publish)."""
+
+    def cell(value: str | None) -> object:
+        if value is None:
+            return "z"
+        if re.fullmatch(r"-?\d+", value):
+            return int(value)
+        if re.fullmatch(r"-?\d+\.\d+", value):
+            return float(value)
+        return neutralise(value)
+
+    return pd.DataFrame({name: [cell(v) for v in frame[name].to_list()] for name in frame.columns})
+
+
 def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy, titles: dict[str, str]) -> Path:
-    """An accessible workbook of the main tables: cover, contents, notes, one table per sheet."""
+    """An accessible workbook of the main tables (cover, contents, notes, one table per sheet), as the
+    government analysis function's guidance and gptables expect: numbers stored as numbers, symbols as
+    shorthand in the cell and explained in the notes, each table with its title, source and notes."""
     import gptables
 
-    symbols = f"Symbols: {symbols_legend()}."
     year_text = str(year)
     totals = (
         _table("sin_total_notifications", folder)
@@ -156,24 +174,30 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy,
         )
     )
     source = "Source: Child Safeguarding Practice Review Panel notifications (Department for Education)"
-    # Each table's title is its file's title (meta.ees.title in _publish.yml), with what it covers.
+    # Each table's title is its file's title (meta.ees.title in _publish.yml), with what it covers; its
+    # notes are referenced as $$name$$, which gptables numbers in the order they appear.
     tables = [
-        (f"{titles['sin_total_notifications']}, England", totals),
-        (f"{titles['sin_nature_characteristics']}, England, {year}", characteristics),
-        (f"{titles['sin_subnational']}, {year}", areas),
-        (f"{titles['sin_timeliness']}, England, {year}", timeliness),
+        (f"{titles['sin_total_notifications']}, England $$symbols$$", totals),
+        (
+            f"{titles['sin_nature_characteristics']}, England, {year} $$suppression$$$$symbols$$",
+            characteristics,
+        ),
+        (f"{titles['sin_subnational']}, {year} $$rounding$$$$symbols$$", areas),
+        (f"{titles['sin_timeliness']}, England, {year} $$timeliness$$$$symbols$$", timeliness),
     ]
     if care_leavers is not None:
-        tables.append((f"{titles['sin_care_leaver_deaths']}, England", care_leavers))
+        tables.append((f"{titles['sin_care_leaver_deaths']}, England $$suppression$$$$symbols$$", care_leavers))
     sheets = {}
     for number, (title, frame) in enumerate(tables, start=1):
         label = f"Table_{number}"
         sheets[label] = gptables.GPTable(
-            table=pd.DataFrame(neutralise_frame(frame).to_dict(as_series=False)),
+            table=_cells(frame),
             table_name=f"{label.lower()}_data",
             title=title,
-            subtitles=[f"Reporting year {year}, as at {cut_off.isoformat()}", symbols],
-            instructions="This worksheet contains one table. Some cells hold symbols explained in the notes.",
+            subtitles=[f"Reporting year {year}, as at {cut_off.isoformat()}"],
+            instructions="This worksheet contains one table. Some cells hold a symbol in place of a figure: "
+            "the notes explain each symbol.",
+            legend=[f"{row['symbol']} = {row['meaning']}" for row in symbol_rows()],
             source=source,
         )
     cover = gptables.Cover(
@@ -183,20 +207,33 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy,
             "died or was seriously harmed and abuse or neglect was known or suspected.",
             f"Figures as at {cut_off.isoformat()}.",
         ],
-        about=["Counts are of notifications, not children. " + symbols],
+        about=["Counts are of notifications, not children."],
     )
     notes = pd.DataFrame(
         {
-            "Note number": ["[note 1]", "[note 2]"],
+            "Note reference": ["symbols", "suppression", "rounding", "timeliness"],
             "Note text": [
+                f"Symbols: {symbols_legend()}. 0 is a true zero.",
+                f"Counts from 1 to {policy.primary_suppression_max}, and counts from which one could be worked "
+                "out, are shown as c.",
                 f"Regional counts are rounded to the nearest {policy.regional_rounding_base}; national and local "
                 "authority counts are not.",
-                "Small counts, and counts from which a small count could be worked out, are shown as c.",
+                f"Where fewer than {policy.timeliness_min_due} cases are due, the number and percentage on time and "
+                "the median are shown as c; where none is due, as z.",
             ],
         }
     )
     target = folder / f"serious_incident_notifications_{year}.xlsx"
     workbook = gptables.produce_workbook(filename=str(target), sheets=sheets, cover=cover, notes_table=notes)
-    workbook.set_properties({"created": FIXED_CREATED})
+    workbook.set_properties(
+        {
+            "title": f"Serious incident notifications, reporting year {year}",
+            "subject": "Serious incident notifications to the Child Safeguarding Practice Review Panel, England",
+            "author": "Department for Education",
+            "keywords": "serious incident notifications, child safeguarding, official statistics",
+            "created": FIXED_CREATED,
+        }
+    )
+    workbook.set_custom_property("Language", "en-GB")
     workbook.close()
     return target

@@ -115,6 +115,27 @@ def test_the_spreadsheet_has_cover_contents_notes_and_tables(first_build):
     assert all(sheet.tables for sheet in workbook.worksheets if sheet.title.startswith("Table_"))
 
 
+def test_the_spreadsheet_stores_numbers_as_numbers_and_explains_its_symbols(first_build):
+    folder, _, _ = first_build
+    workbook = openpyxl.load_workbook(folder / "serious_incident_notifications_2024.xlsx")
+    assert workbook.properties.title == "Serious incident notifications, reporting year 2024"
+    assert workbook.properties.creator == "Department for Education" and workbook.properties.subject
+    assert workbook.custom_doc_props["Language"].value == "en-GB"
+    notes = [row for row in workbook["Notes"].iter_rows(values_only=True) if isinstance(row[0], int)]
+    assert any("c confidential" in text and "z not applicable" in text for _, text in notes)
+    for sheet in (s for s in workbook.worksheets if s.title.startswith("Table_")):
+        assert sheet.tables, sheet.title
+        (table,) = sheet.tables.values()
+        cells = [cell for row in sheet[table.ref][1:] for cell in row]
+        title = sheet["A1"].value
+        assert "[note " in title and any("Source:" in str(c.value) for c in sheet["A"]), sheet.title
+        numbers = [c.value for c in cells if c.data_type == "n"]
+        text = {c.value for c in cells if c.data_type == "s"}
+        assert numbers, sheet.title
+        # Text cells are labels (the first columns) or symbols: never a number stored as text.
+        assert not any(str(value).replace(".", "", 1).isdigit() for value in text), sheet.title
+
+
 def test_the_methodology_reads_its_thresholds_from_the_rules(first_build):
     text = (first_build[0] / "methodology.md").read_text()
     assert "as at the cut-off date 2024-06-30" in text
