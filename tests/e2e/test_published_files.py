@@ -168,11 +168,47 @@ def test_the_current_files_hold_complete_years_only(sample_run):
             assert years == {str(y) for y in range(first, 2027)}, (name, level)
 
 
-def test_the_year_in_progress_is_on_the_internal_timeliness_page_marked_provisional(sample_run):
-    settings, _ = sample_run
+def test_the_year_in_progress_is_on_the_internal_pages_only_marked_provisional(tmp_path):
+    """As at 1 October 2026: a notification of June 2025 (year 2026, complete) and one of June 2026
+    (year 2027, in progress). Only the first is in the files; both are on the internal page, the second
+    marked year to date, provisional."""
+    from pipelines.runner import run_pipeline
+    from pipelines.settings import load_settings
+    from tests.conftest import AS_AT, notification, write_csv
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_csv(
+        landing / "notifications_20260701.csv",
+        [
+            notification(
+                record_updated_at="2025-06-10T10:00:00",
+                incident_date="",
+                la_aware_date="2025-06-09",
+                notification_date="2025-06-10",
+            ),
+            notification(
+                notification_id="SIN-000102",
+                record_updated_at="2026-06-10T10:00:00",
+                incident_date="",
+                la_aware_date="2026-06-09",
+                notification_date="2026-06-10",
+            ),
+        ],
+    )
+    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
+    assert run_pipeline(settings, AS_AT, progress=lambda _line: None).success
+    totals = rows(settings.current / "sin_total_notifications.csv")
+    assert {r["time_period"] for r in totals} == {str(y) for y in range(2019, 2027)}
+    assert (
+        next(r for r in totals if (r["time_period"], r["nature_of_notification"]) == ("2026", "Total"))[
+            "number_notifications"
+        ]
+        == "1"
+    )
     page = (settings.internal / "timeliness.html").read_text(encoding="utf-8")
     assert "2027 Q1 (year to date, provisional)" in page
-    assert "2026 Q4 (year to date" not in page and "2026 Q4" in page
+    assert "2026 Q1" in page and "2026 Q1 (year to date" not in page
 
 
 def test_an_area_with_one_live_la_missing_its_context_gets_x_and_the_others_their_sums(tmp_path):
