@@ -7,6 +7,7 @@ suppressed `c` is drawn as a gap and shown as `c` in the table, never replaced b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -34,6 +35,23 @@ def number(value: str) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def marked(values: list[str]) -> dict[str, Any]:
+    """A bar trace's values and labels: a symbol (c, k, x) is drawn where its bar would be, as a
+    zero-height bar labelled with the symbol, never a silent gap."""
+    heights = [number(v) for v in values]
+    return {
+        "y": [h if h is not None else 0 for h in heights],
+        "text": [v if h is None else "" for v, h in zip(values, heights, strict=True)],
+        "textposition": "outside",
+        "cliponaxis": False,
+    }
+
+
+SYMBOL_NOTE = (
+    "A figure shown as c is hidden to protect confidentiality; k is a count that rounds to 0; x is not available."
+)
 
 
 def series_by_nature(totals: pl.DataFrame) -> Chart:
@@ -81,13 +99,13 @@ def characteristic(characteristics: pl.DataFrame, topic: str, year: str) -> Char
     figure = go.Figure(layout=layout(f"Notifications by {topic.lower()}, {year}", topic, "Notifications"))
     figure.update_layout(barmode="group")
     for colour, nature in zip(PALETTE, natures, strict=False):
-        figure.add_bar(x=groups, y=[number(lookup[(g, nature)]) for g in groups], name=nature, marker_color=colour)
+        figure.add_bar(x=groups, **marked([lookup[(g, nature)] for g in groups]), name=nature, marker_color=colour)
     slug = topic.lower().replace(" ", "_")
     return Chart(
         id=f"topic_{slug}",
         title=f"Notifications by {topic.lower()}, England, {year}",
         caption=f"Notifications in reporting year {year} by {topic.lower()} of the first child on the notification "
-        "and nature. Suppressed figures (c) are gaps. Source: sin_nature_characteristics.",
+        f"and nature. {SYMBOL_NOTE} Source: sin_nature_characteristics.",
         alt=f"Grouped bar chart of notifications in {year} by {topic.lower()}: "
         + "; ".join(f"{g} {lookup[(g, 'Total')]}" for g in groups)
         + ".",
@@ -104,17 +122,14 @@ def regions(subnational: pl.DataFrame, year: str, rounding_base: int) -> Chart:
         layout=layout(f"Notifications by region, {year}", "Region", f"Notifications (rounded to {rounding_base})")
     )
     figure.add_bar(
-        x=names,
-        y=[number(v) for v in part["number_notifications"]],
-        marker_color=PALETTE[0],
-        name="Notifications",
+        x=names, **marked(part["number_notifications"].to_list()), marker_color=PALETTE[0], name="Notifications"
     )
     return Chart(
         id="regions",
         title=f"Notifications by region, {year}",
         caption=f"Notifications in reporting year {year} by region of the local authority, rounded to the nearest "
         f"{rounding_base}, "
-        "with the rate per 10,000 children aged 0 to 17. Source: sin_subnational.",
+        f"with the rate per 10,000 children aged 0 to 17. {SYMBOL_NOTE} Source: sin_subnational.",
         alt=f"Bar chart of notifications by region in {year}: "
         + "; ".join(f"{n} {v}" for n, v in zip(names, part["number_notifications"], strict=True))
         + ".",
@@ -141,9 +156,13 @@ def local_authorities(subnational: pl.DataFrame, year: str) -> Chart:
             height=max(400, 14 * len(ordered)),
         )
     )
+    rates = marked([r["rate_per_10000_children"] for r in ordered])
     figure.add_bar(
         y=[r["la_name"] for r in ordered],
-        x=[number(r["rate_per_10000_children"]) for r in ordered],
+        x=rates["y"],
+        text=rates["text"],
+        textposition="outside",
+        cliponaxis=False,
         orientation="h",
         marker_color=PALETTE[4],
         name="Rate per 10,000 children",
@@ -152,7 +171,7 @@ def local_authorities(subnational: pl.DataFrame, year: str) -> Chart:
         id="local_authorities",
         title=f"Notifications per 10,000 children by local authority, {year}",
         caption=f"Notifications in reporting year {year} per 10,000 children aged 0 to 17, for every local authority "
-        "(x where the population is not available). Source: sin_subnational.",
+        f"(x where the population is not available, drawn as an x where its bar would be). Source: sin_subnational.",
         alt=f"Horizontal bar chart of the rate of notifications for {len(ordered)} local authorities in {year}.",
         figure=figure,
         header=["Local authority", "Code", "Notifications", "Rate per 10,000 children"],

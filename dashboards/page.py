@@ -59,9 +59,10 @@ def chart_html(chart: Chart) -> str:
   <h2 id="title-{chart.id}">{html.escape(chart.title)}</h2>
   <p class="caption" id="caption-{chart.id}">{html.escape(chart.caption)}</p>
   {warning}
-  <div id="{chart.id}" class="plot" role="img" aria-label="{html.escape(chart.alt)}"
-       aria-describedby="caption-{chart.id}"></div>
-  <p class="alt" id="alt-{chart.id}">{html.escape(chart.alt)}</p>
+  <figure class="plot-figure" aria-labelledby="alt-{chart.id}">
+    <div id="{chart.id}" class="plot" aria-describedby="caption-{chart.id}"></div>
+    <figcaption class="alt" id="alt-{chart.id}">{html.escape(chart.alt)}</figcaption>
+  </figure>
   <details><summary>Table of these figures</summary>{table_html(chart)}</details>
 </section>"""
 

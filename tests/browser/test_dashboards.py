@@ -82,7 +82,9 @@ def test_every_chart_draws_and_is_described(open_page, relative):
     charts = page.eval_on_selector_all(
         ".plot",
         """divs => divs.map(d => ({id: d.id, drawn: !!d.querySelector('svg.main-svg'),
-            traces: (d.data || []).length, label: d.getAttribute('aria-label'),
+            traces: (d.data || []).length,
+            label: d.closest('figure').getAttribute('aria-labelledby') === 'alt-' + d.id
+                ? document.getElementById('alt-' + d.id).textContent : '',
             title: (d.layout && d.layout.title && d.layout.title.text) || '',
             x: (d.layout && d.layout.xaxis && d.layout.xaxis.title && d.layout.xaxis.title.text) || '',
             y: (d.layout && d.layout.yaxis && d.layout.yaxis.title && d.layout.yaxis.title.text) || '',
@@ -209,3 +211,44 @@ def test_no_page_holds_a_record_level_identifier(sample_run):
     for relative in PAGES:
         text = (settings.publish / relative).read_text(encoding="utf-8")
         assert "SIN-0" not in text, relative
+
+
+@pytest.mark.parametrize("relative", PAGES)
+def test_every_page_meets_wcag_2_2_aa_as_axe_core_checks_it(open_page, relative):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = open_page(relative)
+    page.wait_for_timeout(300)  # the charts drawn
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    violations = [(v["id"], v["impact"], len(v["nodes"])) for v in result.response["violations"]]
+    assert violations == [], relative
+
+
+def test_a_hidden_figure_is_marked_c_where_its_bar_would_be(open_page, sample_run):
+    settings, _ = sample_run
+    page = open_page("current/release.html")
+    charts = page.eval_on_selector_all(
+        ".plot[id^='topic_']",
+        "divs => divs.map(d => ({id: d.id, traces: d.data.map(t => ({name: t.name, x: t.x, y: t.y, text: t.text}))}))",
+    )
+    published = csv_rows(settings.current / "sin_nature_characteristics.csv")
+    hidden = {
+        (r["breakdown_topic"], r["breakdown"], r["nature_of_notification"])
+        for r in published
+        if r["number_notifications"] == "c" and r["quarter"] == "Total" and r["time_period"] == page.title()[-4:]
+    }
+    assert hidden, "the sample has suppressed figures in the year shown"
+    marked = set()
+    for chart in charts:
+        topic = next(
+            r["breakdown_topic"]
+            for r in published
+            if chart["id"] == "topic_" + r["breakdown_topic"].lower().replace(" ", "_")
+        )
+        for trace in chart["traces"]:
+            for group, height, text in zip(trace["x"], trace["y"], trace["text"], strict=True):
+                if text == "c":
+                    assert height == 0
+                    marked.add((topic, group, trace["name"]))
+    assert marked == hidden

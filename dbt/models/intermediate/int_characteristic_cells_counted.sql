@@ -198,6 +198,14 @@ split as (
 
 ),
 
+memberships_counted as (
+
+    select * from expanded
+    union all
+    select * from split
+
+),
+
 counted as (
 
     select
@@ -207,11 +215,7 @@ counted as (
         breakdown,
         nature_of_notification,
         count(*) as number_notifications
-    from (
-        select * from expanded
-        union all
-        select * from split
-    )
+    from memberships_counted
     group by all
 
 ),
