@@ -154,6 +154,7 @@ def stage_seconds(warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
         "read and validate": phase["read"] + phase["validate"],
         "load": phase["load"],
         "dbt build": total("sinstats_dbt"),
+        "disclosure": total("suppressed_tables") + total("disclosure_holds"),
         "publish": total("open_data_files") + total("serve__"),
         "pages": total("pages__"),
     }
@@ -365,7 +366,15 @@ def machine() -> dict:
 
 
 def markdown(results: list[SizeResult]) -> str:
-    stages = ["read and validate", "load", "dbt build", "publish", "pages", "other (start, checks, Dagster)"]
+    stages = [
+        "read and validate",
+        "load",
+        "dbt build",
+        "disclosure",
+        "publish",
+        "pages",
+        "other (start, checks, Dagster)",
+    ]
     head = ["size", "notification rows", "review rows", "wall s", "peak MB", *[f"{s} s" for s in stages]]
     head += ["floor s", "dbt / floor", "pipeline / floor", "floor figures differing"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

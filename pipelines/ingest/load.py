@@ -83,8 +83,10 @@ create table if not exists quarantine.rows (
     run_id varchar,
     la_code varchar
 );
--- Warehouses made before the LA was kept with a quarantined row gain the column.
+-- Warehouses made before the LA, or the time a row says it was saved, was kept with a quarantined
+-- row gain the column.
 alter table quarantine.rows add column if not exists la_code varchar;
+alter table quarantine.rows add column if not exists record_updated_at timestamptz;
 """
 
 

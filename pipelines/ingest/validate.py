@@ -12,15 +12,16 @@ from schemas.contract import Contract, FileContext, typed
 MAX_VALUE_CHARS = 50
 FIRST_DATA_ROW = 2  # the header is row 1, as a spreadsheet shows it
 
-QUARANTINE_SCHEMA = {
-    "row_number": pl.Int64,
-    "column_name": pl.String,
-    "rule": pl.String,
-    "rule_description": pl.String,
-    "value": pl.String,
-    "notification_id": pl.String,
-    "record_version": pl.Int64,
-    "la_code": pl.String,
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "row_number": pl.Int64(),
+    "column_name": pl.String(),
+    "rule": pl.String(),
+    "rule_description": pl.String(),
+    "value": pl.String(),
+    "notification_id": pl.String(),
+    "record_version": pl.Int64(),
+    "record_updated_at": pl.Datetime("us", "UTC"),
+    "la_code": pl.String(),
 }
 
 
@@ -75,6 +76,13 @@ def _quarantine_rows(contract: Contract, prepared: pl.DataFrame, failures: pl.Da
         (typed("record_version") if "record_version" in contract.names else pl.lit(None, pl.Int64)).alias(
             "record_version"
         ),
+        # When the row says it was saved (null when that cannot be read): with the version, it decides
+        # whether the row is newer than the version that stands (docs/rules.md §1).
+        (
+            typed("record_updated_at")
+            if "record_updated_at" in contract.names
+            else pl.lit(None, pl.Datetime("us", "UTC"))
+        ).alias("record_updated_at"),
         # The LA the row names (as written when it is not a valid code), so the team knows whom to chase.
         (
             pl.coalesce(typed("la_code"), pl.col("la_code").str.slice(0, MAX_VALUE_CHARS))
@@ -106,6 +114,7 @@ def _quarantine_rows(contract: Contract, prepared: pl.DataFrame, failures: pl.Da
             "value",
             "notification_id",
             "record_version",
+            "record_updated_at",
             "la_code",
         )
         .cast(QUARANTINE_SCHEMA)  # type: ignore[arg-type]  # polars' own Mapping type is narrower than its API

@@ -54,7 +54,8 @@ class ReleaseOutcome:
                 )
                 lines += [
                     f"  {m['file']} {m['time_period']} {m['geographic_level']} {m['area_code']} "
-                    f"{m['filters']} {m['indicator']}: {m['previous_value']} -> {m['this_value']}"
+                    f"{m['filters']} {m['indicator']}: {m['previous_value'] or '(no such row)'} -> "
+                    f"{m['this_value'] or '(row no longer published)'}"
                     for m in self.moved[:MOVED_SHOWN]
                 ]
                 if len(self.moved) > MOVED_SHOWN:

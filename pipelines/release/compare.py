@@ -40,7 +40,7 @@ def figure_changes(old: Path, new: Path, files: tuple[str, ...], years: set[str]
 
     Rows are matched on every non-indicator column (time, geography, filters). A row only in
     the old files is a figure no longer published (its new value blank); a row only in the new
-    files is a new figure, not a change, unless its year is in `years` (the years compared).
+    files is a figure added (its old value blank). With `years`, only those years are compared.
     """
     changes = []
     for name in files:
@@ -54,8 +54,6 @@ def figure_changes(old: Path, new: Path, files: tuple[str, ...], years: set[str]
             row_before, row_after = before.get(key), after.get(key)
             fields = dict(key)
             if years is not None and fields["time_period"] not in years:
-                continue
-            if row_before is None and years is None:
                 continue
             for indicator in indicators:
                 previous = row_before.get(indicator, "") if row_before else ""

@@ -42,8 +42,10 @@ standing as (
 
 ),
 
--- A quarantined row is newer when its version is higher, or when its version cannot be read
--- and it came in a later file than the standing version.
+-- A quarantined row is newer as docs/rules.md §1 orders versions: a higher record_version, or the
+-- same one saved later; where its version cannot be read, a later file. In a release only rows
+-- saved (or, with no readable time, delivered) by the end of the cut-off day count, as for the
+-- loaded versions.
 newer_quarantined as (
 
     select distinct standing.notification_id
@@ -53,8 +55,17 @@ newer_quarantined as (
     inner join {{ source('raw', 'loaded_files') }} as files
         on quarantined.file_sha256 = files.file_sha256
     where
-        quarantined.record_version > standing.record_version
-        or (quarantined.record_version is null and files.file_date > standing.file_date)
+        (
+            quarantined.record_version > standing.record_version
+            or (
+                quarantined.record_version = standing.record_version
+                and quarantined.record_updated_at > standing.record_updated_at
+            )
+            or (quarantined.record_version is null and files.file_date > standing.file_date)
+        )
+        and {{ held_at_cut_off(
+            "coalesce(" ~ london_date("quarantined.record_updated_at") ~ ", files.file_date)"
+        ) }}
 
 ),
 
