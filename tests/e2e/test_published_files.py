@@ -151,9 +151,19 @@ def test_subnational_rows_follow_the_las_of_each_year(sample_run):
     assert {"940", "941"} <= la_2022 and not {"940", "941"} & la_2021
     national = next(r for r in published if r["time_period"] == "2026" and r["geographic_level"] == "National")
     assert int(national["number_notifications"]) == sum(int(r["number_notifications"]) for r in la_2026.values())
+    # Each region is its LAs' sum rounded half away from zero to 10 (written out here: 25 -> 30), k where
+    # a non-zero sum rounds to 0.
     for region in (r for r in published if r["geographic_level"] == "Regional"):
-        value = region["number_notifications"]
-        assert value == "k" or int(value) % 10 == 0
+        members = [
+            int(r["number_notifications"])
+            for r in published
+            if r["geographic_level"] == "Local authority"
+            and (r["time_period"], r["region_code"]) == (region["time_period"], region["region_code"])
+        ]
+        total = sum(members)
+        rounded = (total + 5) // 10 * 10
+        expected = "k" if total and not rounded else str(rounded)
+        assert region["number_notifications"] == expected, (region["time_period"], region["region_name"])
 
 
 def test_the_current_files_hold_complete_years_only(sample_run):

@@ -137,7 +137,10 @@ def test_an_empty_first_sheet_is_rejected(tmp_path):
 def test_the_name_tells_the_kind_and_date(name, kind, day, year, problem):
     landed = classify(Path(name))
     assert (landed.kind, landed.file_date, landed.reporting_year) == (kind, day, year)
-    assert (problem is None and landed.problem is None) or problem in landed.problem
+    if problem is None:
+        assert landed.problem is None
+    else:
+        assert landed.problem is not None and problem in landed.problem
 
 
 def test_a_file_of_any_other_name_is_left_alone():
