@@ -275,3 +275,110 @@ def test_release_without_an_analysts_copy_says_to_run_first(tmp_path):
     )
     assert result.returncode == 2
     assert "run `sinstats run` first" in result.stderr
+
+
+# docs/outputs.md §2, typed out again here from the contract (never read from the code it checks).
+YES_NO = ["Yes", "No", "Unknown"]
+TOPICS = {
+    "Total": ["Total"],
+    "Sex": ["Male", "Female", "Unknown"],
+    "Age group": ["Under 1", "1 to 5", "6 to 10", "11 to 15", "16 to 17", "Unknown"],
+    "Ethnicity": [
+        "White",
+        "Mixed / Multiple ethnic groups",
+        "Asian / Asian British",
+        "Black / African / Caribbean / Black British",
+        "Other ethnic group",
+        "Unknown",
+    ],
+    "Disability": YES_NO,
+    "Child looked after": YES_NO,
+    "Child in need plan": YES_NO,
+    "Child protection plan": YES_NO,
+    "Known to any agency": YES_NO,
+    "Placement type": [
+        "Living at home or with family",
+        "Foster placement",
+        "Residential children's home (includes residential schools)",
+        "Secure unit, young offender institution or custody",
+        "Hospital (includes mother and baby units)",
+        "Independent or semi-independent living",
+        "Other (includes lodgings)",
+        "Not known",
+    ],
+}
+MANDATORY = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name"]
+GEOGRAPHY = ["region_code", "region_name", "new_la_code", "la_name", "old_la_code"]
+COLUMNS = {
+    "sin_nature_characteristics": [
+        *MANDATORY,
+        "quarter",
+        "breakdown_topic",
+        "breakdown",
+        "nature_of_notification",
+        "number_notifications",
+    ],
+    "sin_subnational": [
+        *MANDATORY,
+        *GEOGRAPHY,
+        "number_notifications",
+        "cin_31march",
+        "idaci_avgscore",
+        "ons_midyear_population",
+        "rate_per_10000_children",
+    ],
+    "sin_total_notifications": [*MANDATORY, "nature_of_notification", "number_notifications"],
+    "sin_care_leaver_deaths": [*MANDATORY, "age_group", "number_notifications"],
+    "sin_timeliness": [
+        *MANDATORY,
+        *GEOGRAPHY,
+        "measure",
+        "number_due",
+        "number_on_time",
+        "percent_on_time",
+        "median_working_days",
+        "number_open_overdue",
+    ],
+}
+
+
+def test_a_2026_release_of_the_sample_has_exactly_the_contracts_columns_and_items(own_workspace):
+    workspace, _, _ = own_workspace
+    result = release(2026, workspace)
+    assert result.returncode == 0, result.stderr
+    folder = workspace.publish / "releases" / "2026"
+    for name, columns in COLUMNS.items():
+        assert list(rows(folder / f"{name}.csv")[0]) == columns, name
+        assert check_files(folder / f"{name}.csv", folder / f"{name}.meta.csv") == [], name
+    cells = rows(folder / "sin_nature_characteristics.csv")
+    for year in range(2019, 2027):
+        part = [r for r in cells if r["time_period"] == str(year)]
+        got = {(r["quarter"], r["breakdown_topic"], r["breakdown"], r["nature_of_notification"]) for r in part}
+        expected = set()
+        for topic, items in TOPICS.items():
+            natures = ["Total", "Child death"]
+            natures += ["Serious harm", "Other"] if topic == "Total" else ["Serious harm and other"]
+            if topic == "Child looked after":
+                natures += ["Child death: abuse/neglect", "Child death: no abuse/neglect"]
+            quarters = ["Total", "Q1", "Q2", "Q3", "Q4"] if topic == "Total" else ["Total"]
+            expected |= {(q, topic, item, n) for q in quarters for item in items for n in natures}
+        assert got == expected and len(part) == len(expected), year
+    care = rows(folder / "sin_care_leaver_deaths.csv")
+    assert [(r["time_period"], r["age_group"]) for r in care] == [
+        (y, g) for y in ("2025", "2026") for g in ("Total", "16 to 21", "22 to 24", "Unknown")
+    ]
+    measures = {r["measure"] for r in rows(folder / "sin_timeliness.csv")}
+    assert measures == {
+        "Notification within 5 working days",
+        "Rapid review within 15 working days",
+        "Local review published within 6 months",
+        "Report sent 7 working days before publication",
+    }
+    manifest = {r["file"]: r for r in rows(folder / "manifest.csv")}
+    entry = manifest["sin_nature_characteristics.csv"]
+    primary, secondary = int(entry["cells_primary_suppressed"]), int(entry["cells_secondary_suppressed"])
+    assert primary > 0 and secondary <= 3 * primary
+    assert (
+        f"sin_nature_characteristics: {primary} cells hidden by primary suppression, {secondary} more" in result.stdout
+    )
+    assert attack(folder) == {"sin_nature_characteristics": [], "sin_care_leaver_deaths": []}
