@@ -218,6 +218,9 @@ def generate(
 def sql(
     query: Annotated[str | None, typer.Argument(metavar="QUERY", hidden=True)] = None,
     warehouse: WarehouseOption = None,
+    tables: Annotated[
+        bool, typer.Option("--tables", help="List the marts and published tables, one line of description each.")
+    ] = False,
 ) -> None:
     """Query the analysts' read-only copy of the warehouse: run QUERY and print the result, or with no QUERY
     open a prompt."""
@@ -229,6 +232,16 @@ def sql(
     import duckdb
 
     connection = duckdb.connect(str(settings.analysts_copy), read_only=True)
+    if tables:
+        # The descriptions are the tables' comments (dbt's persist_docs), so this reads what analysts see.
+        listed = connection.sql(
+            "select schema_name || '.' || table_name, coalesce(comment, '') from duckdb_tables() "
+            "where schema_name in ('marts', 'publish') order by schema_name, table_name"
+        ).fetchall()
+        for name, comment in listed:
+            first = comment.split(". ")[0].rstrip(".")
+            out.print(f"{name}: {first}.", markup=False, highlight=False)
+        return
     if query is not None:
         try:
             connection.sql(query).show(max_rows=1000, max_width=200)

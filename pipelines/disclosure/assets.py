@@ -98,6 +98,11 @@ def suppression_counts(connection: duckdb.DuckDBPyConnection, primary_max: int) 
     return counts
 
 
+def _literal(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def write_declared(connection: duckdb.DuckDBPyConnection, table: PublishedTable, frame: pl.DataFrame) -> None:
     """Create the table with exactly its declared columns and types, then insert: a frame that does not
     fit the declaration fails here, before anything is published (the contract, enforced)."""
@@ -110,6 +115,10 @@ def write_declared(connection: duckdb.DuckDBPyConnection, table: PublishedTable,
     connection.register("suppressed_frame", frame.select([c.name for c in table.columns]))
     connection.execute(f"insert into {target} ({names}) select {names} from suppressed_frame")
     connection.unregister("suppressed_frame")
+    # The descriptions of the yml, as DuckDB comments, as dbt's persist_docs gives the other tables.
+    connection.execute(f"comment on table {target} is {_literal(table.description)}")
+    for column in table.columns:
+        connection.execute(f'comment on column {target}."{column.name}" is {_literal(column.description)}')
     connection.execute("commit")
 
 

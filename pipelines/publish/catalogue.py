@@ -21,12 +21,14 @@ class PublishedColumn:
     name: str
     data_type: str
     ees: dict[str, Any]
+    description: str = ""
 
 
 @dataclass(frozen=True)
 class PublishedTable:
     name: str
     title: str
+    description: str
     columns: tuple[PublishedColumn, ...]
     first_year: int | None  # a series that starts later than the others (care leaver deaths)
     order: int  # where the file comes in lists of files and figures (meta.ees.order)
@@ -53,6 +55,7 @@ def _table(node: dict[str, Any], written_by_dbt: bool) -> PublishedTable:
             name=name,
             data_type=column.get("data_type") or "varchar",
             ees=(column.get("meta") or column.get("config", {}).get("meta") or {}).get("ees", {}),
+            description=column.get("description") or "",
         )
         for name, column in node["columns"].items()
     )
@@ -60,6 +63,7 @@ def _table(node: dict[str, Any], written_by_dbt: bool) -> PublishedTable:
     return PublishedTable(
         name=node["name"],
         title=ees["title"],
+        description=node.get("description") or "",
         columns=columns,
         first_year=int(first_year) if first_year not in (None, "") else None,
         order=int(ees["order"]),

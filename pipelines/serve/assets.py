@@ -6,6 +6,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey, asset
 
 from dashboards.page import render_index
@@ -14,6 +15,8 @@ from pipelines.publish.assets import VERSIONS_FOLDER, staging
 from pipelines.resources import Workspace
 
 GROUP = "serve"
+# The oldest storage format the analysts' tools read (DuckDB 1.4 onwards; 1.5.4 is tested).
+ANALYSTS_STORAGE_VERSION = "v1.4.0"
 INDEX = "index.html"
 PAGES = [
     ("Release: the annual picture (public)", "current/release.html", "published figures only"),
@@ -89,11 +92,23 @@ def publication(context: AssetExecutionContext, workspace: Workspace) -> None:
     description="<warehouse>_analysts.duckdb: what `sinstats sql` and analysts read",
 )
 def analysts_copy(context: AssetExecutionContext, workspace: Workspace) -> None:
-    """Checkpoint the warehouse, copy it beside itself, and rename the copy into place."""
+    """Copy the warehouse into a new file that DuckDB 1.x clients can open, then rename it into place."""
     settings = workspace.settings
-    with connect_when_free(settings.warehouse) as connection:
-        connection.execute("checkpoint")
     partial = settings.analysts_copy.with_name(settings.analysts_copy.name + ".partial")
-    shutil.copyfile(settings.warehouse, partial)
+    partial.unlink(missing_ok=True)
+    with connect_when_free(settings.warehouse) as connection:
+        write_analysts_copy(connection, partial)
     os.replace(partial, settings.analysts_copy)
     context.log.info(f"analysts' copy replaced: {settings.analysts_copy}")
+
+
+def write_analysts_copy(connection: duckdb.DuckDBPyConnection, target: Path) -> None:
+    """The whole database, written in a storage version that DuckDB 1.x (the CLI, R, DBeaver's driver)
+    reads: a file in DuckDB 2's own format is refused by them ("version number 999")."""
+    path = str(target).replace("'", "''")
+    source = connection.sql("select current_database()").fetchall()[0][0]
+    connection.execute(f"attach '{path}' as analysts_copy (storage_version '{ANALYSTS_STORAGE_VERSION}')")
+    try:
+        connection.execute(f'copy from database "{source}" to analysts_copy')
+    finally:
+        connection.execute("detach analysts_copy")

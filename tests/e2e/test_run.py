@@ -157,3 +157,64 @@ def test_every_mart_column_is_described_for_analysts(sample_run):
         ).fetchall()
     undocumented = [(t, c) for t, c in columns if not documented.get(t, {}).get(c, "").strip()]
     assert columns and undocumented == []
+
+
+DUCKDB_1 = "1.5.4"  # what the DuckDB CLI, R and DBeaver's driver read today (docs/outputs.md §3)
+READ_AS_AN_ANALYST = """
+import json, sys, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+counted = connection.execute("select count(*) from marts.fct_notifications where is_counted").fetchone()[0]
+columns = connection.execute(
+    "select table_name, column_name, coalesce(comment, '') from duckdb_columns() where schema_name = 'marts'"
+).fetchall()
+print(json.dumps({"version": duckdb.__version__, "counted": counted, "columns": columns}))
+"""
+
+
+def test_a_duckdb_1_client_opens_the_analysts_copy_and_every_mart_column_has_a_comment(sample_run):
+    """A real DuckDB 1.5 in its own environment (uv), as an analyst's tools are, not the pipeline's 2.0."""
+    import json
+    import subprocess
+    import sys
+
+    settings, outcome = sample_run
+    uv = Path(sys.executable).with_name("uv")
+    result = subprocess.run(
+        [
+            str(uv),
+            "run",
+            "--no-project",
+            "--quiet",
+            "--with",
+            f"duckdb=={DUCKDB_1}",
+            "python",
+            "-c",
+            READ_AS_AN_ANALYST,
+            str(settings.analysts_copy),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["version"] == DUCKDB_1
+    assert seen["counted"] == outcome.counted
+    assert len(seen["columns"]) > 50
+    assert [(table, column) for table, column, comment in seen["columns"] if not comment.strip()] == []
+
+
+def test_sql_tables_lists_each_mart_and_published_table_with_its_description(sample_run):
+    import subprocess
+    import sys
+
+    settings, _ = sample_run
+    sinstats = Path(sys.executable).with_name("sinstats")
+    result = subprocess.run(
+        [str(sinstats), "sql", "--tables", "--warehouse", str(settings.warehouse)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert {"marts.fct_notifications", "marts.fct_timeliness", "publish.sin_total_notifications"} <= set(lines)
+    assert lines["marts.fct_notifications"].startswith("One row per notification")
+    assert all(description.strip(". ") for description in lines.values())
