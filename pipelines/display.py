@@ -21,6 +21,7 @@ STAGES = {
     "pages__release_page": "release page",
     "pages__timeliness_page": "timeliness page",
     "pages__data_quality_page": "data quality page",
+    "pages__dbt_docs": "warehouse documentation page",
     "serve__publication": "publish",
     "serve__analysts_copy": "analysts' copy",
     "release__bundle": "release bundle",

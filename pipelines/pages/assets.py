@@ -1,6 +1,13 @@
 """The pages' assets: each page is drawn from the tables it shows (the published files, or the dbt models
 of dbt/models/dashboards/) into the run's staging folder. The aggregation is dbt's; this only reads."""
 
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import duckdb
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, asset
@@ -9,6 +16,8 @@ from dashboards.page import write_page
 from dashboards.pages import data_quality_page, release_page, timeliness_page
 from pipelines.publish.assets import OPEN_DATA_FILES, staging
 from pipelines.resources import Workspace
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE
 from schemas.reference import read_seed
 
 GROUP = "pages"
@@ -85,3 +94,57 @@ def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace)
     page = data_quality_page(files, rules, las, rejected, workspace.as_at.isoformat())
     write_page(staging(settings.publish, context.run.run_id) / "internal", "data_quality.html", page)
     context.log.info("wrote data_quality.html")
+
+
+DOCS_PAGE = "dbt_docs.html"
+
+
+def _project_fingerprint(manifest: Path) -> str:
+    """What the documentation shows (nodes, sources, docs), without the run's own metadata."""
+    content = json.loads(manifest.read_text(encoding="utf-8"))
+    shown = {key: content.get(key) for key in ("nodes", "sources", "docs")}
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+
+
+def write_dbt_docs(target: Path, database: Path, folder: Path) -> bool:
+    """dbt's documentation site as one static page, offline; made again only when the project changed
+    (about 3 s of dbt otherwise spent every run). Returns whether it was made again."""
+    page = target / "static_index.html"
+    stamp = target / "static_index.sha256"
+    fingerprint = _project_fingerprint(target / "manifest.json")
+    remade = not (page.exists() and stamp.exists() and stamp.read_text() == fingerprint)
+    if remade:
+        command = [
+            str(DBT_EXECUTABLE),
+            "docs",
+            "generate",
+            "--static",
+            "--empty-catalog",
+            "--no-compile",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+        ]
+        env = {**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(database)}
+        subprocess.run(command, env=env, cwd=DBT_PROJECT_DIR, check=True, capture_output=True)
+        stamp.write_text(fingerprint)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(page, folder / DOCS_PAGE)
+    return remade
+
+
+@asset(
+    key=AssetKey([GROUP, "dbt_docs"]),
+    group_name=GROUP,
+    deps=[AssetKey(["marts", "fct_notifications"]), AssetKey([DASHBOARDS_SCHEMA, "files_received"])],
+    description="dbt_docs.html in PUBLISH/internal/: every model, source and column, as dbt documents them",
+)
+def dbt_docs_page(context: AssetExecutionContext, workspace: Workspace) -> None:
+    settings = workspace.settings
+    folder = staging(settings.publish, context.run.run_id) / "internal"
+    remade = write_dbt_docs(settings.dbt_target, settings.warehouse, folder)
+    context.log.info(f"wrote {DOCS_PAGE} ({'made again' if remade else 'the project is unchanged'})")

@@ -30,6 +30,11 @@ PAGES = [
         "internal/data_quality.html",
         "files and rows received, rejected and quarantined",
     ),
+    (
+        "Warehouse documentation (internal)",
+        "internal/dbt_docs.html",
+        "every table and column analysts can query, with what it means (dbt docs)",
+    ),
 ]
 
 
@@ -71,6 +76,7 @@ def write_atomically(path: Path, text: str) -> None:
         AssetKey(["pages", "release_page"]),
         AssetKey(["pages", "timeliness_page"]),
         AssetKey(["pages", "data_quality_page"]),
+        AssetKey(["pages", "dbt_docs"]),
     ],
     description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version) and PUBLISH/index.html",
 )

@@ -110,6 +110,7 @@ def test_a_run_on_a_pipe_shows_one_line_per_stage_and_no_control_codes(tmp_path)
         "current/release.html",
         "internal/timeliness.html",
         "internal/data_quality.html",
+        "internal/dbt_docs.html",
     ]
     assert tail[-1] == "Run succeeded."
 
