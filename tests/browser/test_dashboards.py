@@ -254,16 +254,23 @@ def test_a_hidden_figure_is_marked_c_where_its_bar_would_be(open_page, sample_ru
     assert marked == hidden
 
 
-def test_the_warehouse_documentation_opens_offline_and_describes_the_marts(open_page, sample_run):
+def test_the_warehouse_documentation_opens_offline_and_describes_the_marts(browser, sample_run):
     """dbt's own documentation site (a third-party page, so not held to the project's axe check)."""
     settings, _ = sample_run
-    page = open_page("internal/dbt_docs.html")
+    page = browser.new_page()
+    requests: list[str] = []
+    failed: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto((settings.publish / "internal" / "dbt_docs.html").as_uri())
     page.wait_for_timeout(1500)
     publish = settings.publish.as_uri()
-    assert page.requests and all(url.startswith(publish) or url.startswith("data:") for url in page.requests), [
-        url for url in page.requests if not url.startswith(publish)
-    ]
-    # dbt's page draws its icons as SVG <use> links, which Chromium declines on file: pages (each file
-    # is its own origin) and says so on the console; nothing else may go wrong.
-    assert [e for e in page.errors if not e.startswith("Unsafe attempt to load URL file:")] == []
+    assert requests and all(url.startswith((publish, "data:")) for url in requests)
+    # dbt's page asks for its icons and favicon by templates it never fills in ({{ getIcon(...) }},
+    # ${require(...)}): those requests fail, harmlessly, inside the folder; nothing else may.
+    assert [url for url in failed if "getIcon" not in url and "require(" not in url.replace("%7B", "{")] == []
+    assert errors == []
     assert "fct_notifications" in page.content()
+    page.close()
