@@ -155,7 +155,13 @@ def timeliness_page(cases: pl.DataFrame, days: pl.DataFrame, measures: list[str]
 
 
 def data_quality_page(
-    files: pl.DataFrame, rules: pl.DataFrame, las: pl.DataFrame, rejected: pl.DataFrame, as_at: str
+    files: pl.DataFrame,
+    rules: pl.DataFrame,
+    las: pl.DataFrame,
+    rejected: pl.DataFrame,
+    feedback: pl.DataFrame,
+    feedback_folder: str,
+    as_at: str,
 ) -> str:
     """Files received, accepted and rejected; rows loaded and quarantined by rule and LA."""
     kinds = files["kind"].to_list()
@@ -233,6 +239,20 @@ def data_quality_page(
         '<section aria-labelledby="rejected-title"><h2 id="rejected-title">Files rejected</h2>'
         '<table id="table-rejected"><thead><tr><th scope="col">File</th><th scope="col">Kind</th>'
         f'<th scope="col">Reason</th></tr></thead><tbody>{rows}</tbody></table></section>'
+    )
+    feedback_rows = "".join(
+        f'<tr><th scope="row">{html.escape(r["la_name"] or "LA not readable")}</th>'
+        f'<td>{html.escape(r["la_code"] or "")}</td><td class="n">{r["rows"]}</td>'
+        f'<td><a href="{html.escape(feedback_folder)}/{html.escape(r["file"])}">{html.escape(r["file"])}</a></td></tr>'
+        for r in feedback.iter_rows(named=True)
+    )
+    rejected_html += (
+        '<section aria-labelledby="feedback-title"><h2 id="feedback-title">Feedback to local authorities</h2>'
+        "<p>Each local authority's quarantined rows (file, row, column, the value as received, the rule "
+        "broken and why), to send it its own corrections. Review rows go to their notification's LA.</p>"
+        '<table id="table-feedback"><thead><tr><th scope="col">Local authority</th><th scope="col">Code</th>'
+        '<th scope="col">Rows</th><th scope="col">File</th></tr></thead>'
+        f"<tbody>{feedback_rows}</tbody></table></section>"
     )
     return render_page(
         "Data quality of the extracts (internal)",

@@ -9,7 +9,13 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from pipelines.automation.sensors import daily_schedule, sensor_for
 from pipelines.disclosure.assets import disclosure_holds, suppressed_tables
 from pipelines.ingest.assets import VALIDATION_CHECKS, landing_extracts, no_files_rejected, rows_add_up
-from pipelines.pages.assets import data_quality_dashboard, dbt_docs_page, release_dashboard, timeliness_dashboard
+from pipelines.pages.assets import (
+    data_quality_dashboard,
+    dbt_docs_page,
+    feedback_files,
+    release_dashboard,
+    timeliness_dashboard,
+)
 from pipelines.publish.assets import open_data_files
 from pipelines.reference.assets import bank_holidays_table
 from pipelines.release.assets import GROUP as RELEASE_GROUP
@@ -29,6 +35,7 @@ ASSETS = [
     timeliness_dashboard,
     data_quality_dashboard,
     dbt_docs_page,
+    feedback_files,
     publication,
     analysts_copy,
     release_bundle,

@@ -22,6 +22,7 @@ STAGES = {
     "pages__timeliness_page": "timeliness page",
     "pages__data_quality_page": "data quality page",
     "pages__dbt_docs": "warehouse documentation page",
+    "pages__feedback_files": "feedback files for local authorities",
     "serve__publication": "publish",
     "serve__analysts_copy": "analysts' copy",
     "release__bundle": "release bundle",

@@ -85,13 +85,22 @@ def timeliness_dashboard(context: AssetExecutionContext, workspace: Workspace) -
 @asset(
     key=AssetKey([GROUP, "data_quality_page"]),
     group_name=GROUP,
-    deps=[AssetKey([DASHBOARDS_SCHEMA, table]) for table in DATA_QUALITY_TABLES],
+    deps=[AssetKey([DASHBOARDS_SCHEMA, table]) for table in (*DATA_QUALITY_TABLES, "quarantine_feedback")],
     description="data_quality.html in PUBLISH/internal/: files and rows received, rejected and quarantined",
 )
 def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
     settings = workspace.settings
-    files, rules, las, rejected = read_tables(str(settings.warehouse), *DATA_QUALITY_TABLES)
-    page = data_quality_page(files, rules, las, rejected, workspace.as_at.isoformat())
+    files, rules, las, rejected, feedback = read_tables(
+        str(settings.warehouse), *DATA_QUALITY_TABLES, "quarantine_feedback"
+    )
+    per_la = (
+        feedback.group_by("la_code", "la_name", maintain_order=True)
+        .agg(pl.struct("file_name", "row_number").n_unique().alias("rows"))
+        .with_columns(
+            pl.col("la_code").map_elements(feedback_file_name, return_dtype=pl.String, skip_nulls=False).alias("file")
+        )
+    )
+    page = data_quality_page(files, rules, las, rejected, per_la, FEEDBACK_FOLDER, workspace.as_at.isoformat())
     write_page(staging(settings.publish, context.run.run_id) / "internal", "data_quality.html", page)
     context.log.info("wrote data_quality.html")
 
@@ -148,3 +157,41 @@ def dbt_docs_page(context: AssetExecutionContext, workspace: Workspace) -> None:
     folder = staging(settings.publish, context.run.run_id) / "internal"
     remade = write_dbt_docs(settings.dbt_target, settings.warehouse, folder)
     context.log.info(f"wrote {DOCS_PAGE} ({'made again' if remade else 'the project is unchanged'})")
+
+
+FEEDBACK_FOLDER = "feedback"
+UNKNOWN_LA = "unknown_la"
+FEEDBACK_COLUMNS = ("file_name", "row_number", "column_name", "value_as_received", "rule", "message")
+
+
+def feedback_file_name(la_code: str | None) -> str:
+    """The feedback file of an LA (its 3-digit code), or of the rows whose LA cannot be read."""
+    return f"{la_code if la_code else UNKNOWN_LA}.csv"
+
+
+def write_feedback(feedback: pl.DataFrame, folder: Path) -> dict[str, int]:
+    """One CSV per LA with quarantined rows (and one for rows whose LA cannot be read): each broken rule
+    of each row, with the value as received; no cell can run as a formula. Returns rows per file."""
+    from pipelines.publish.cells import neutralise_frame
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for (la_code,), part in feedback.group_by("la_code", maintain_order=True):
+        name = feedback_file_name(la_code)
+        table = part.select(FEEDBACK_COLUMNS).with_columns(pl.col("row_number").cast(pl.Int64))
+        neutralise_frame(table).write_csv(folder / name, line_terminator="\n")
+        written[name] = table.height
+    return written
+
+
+@asset(
+    key=AssetKey([GROUP, "feedback_files"]),
+    group_name=GROUP,
+    deps=[AssetKey([DASHBOARDS_SCHEMA, "quarantine_feedback"])],
+    description="PUBLISH/internal/feedback/<LA code>.csv: each LA's quarantined rows, to send back (never published)",
+)
+def feedback_files(context: AssetExecutionContext, workspace: Workspace) -> None:
+    settings = workspace.settings
+    (feedback,) = read_tables(str(settings.warehouse), "quarantine_feedback")
+    written = write_feedback(feedback, staging(settings.publish, context.run.run_id) / "internal" / FEEDBACK_FOLDER)
+    context.log.info(f"wrote {len(written)} feedback files ({sum(written.values())} rows)")

@@ -77,6 +77,7 @@ def write_atomically(path: Path, text: str) -> None:
         AssetKey(["pages", "timeliness_page"]),
         AssetKey(["pages", "data_quality_page"]),
         AssetKey(["pages", "dbt_docs"]),
+        AssetKey(["pages", "feedback_files"]),
     ],
     description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version) and PUBLISH/index.html",
 )

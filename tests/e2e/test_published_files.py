@@ -272,3 +272,30 @@ def test_an_area_with_one_live_la_missing_its_context_gets_x_and_the_others_thei
         else:
             assert region["ons_midyear_population"] == str(1000 * len(members)), region["region_name"]
             assert region["cin_31march"] == str(30 * len(members)), region["region_name"]
+
+
+def test_each_la_feedback_file_holds_exactly_its_quarantined_rows(sample_run):
+    """Every broken rule of every quarantined row is in exactly one feedback file: its LA's (the row's
+    3-digit code; for a review row, its notification's LA), else unknown_la.csv (worked out here again)."""
+    import re
+    from collections import Counter
+
+    import duckdb
+
+    settings, _ = sample_run
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        quarantined = connection.execute(
+            "select kind, la_code, notification_id, file_name, row_number, column_name, rule from quarantine.rows"
+        ).fetchall()
+        notified = dict(connection.execute("select notification_id, la_code from marts.fct_notifications").fetchall())
+    expected = Counter()
+    for kind, la_code, notification_id, file_name, row_number, column, rule in quarantined:
+        la = la_code if la_code and re.fullmatch(r"\d{3}", la_code) else None
+        if la is None and kind == "reviews":
+            la = notified.get(notification_id)
+        expected[(f"{la}.csv" if la else "unknown_la.csv", file_name, str(row_number), column, rule)] += 1
+    found = Counter()
+    for path in (settings.internal / "feedback").iterdir():
+        for row in rows(path):
+            found[(path.name, row["file_name"], row["row_number"], row["column_name"], row["rule"])] += 1
+    assert found == expected and sum(found.values()) == len(quarantined) > 0
