@@ -84,7 +84,39 @@ def _shell(
     return Chart(chart_id, title, caption, alt, go.Figure(layout=layout(title, x_title, y_title, **extra)), header, [])
 
 
-def timeliness_page(cases: pl.DataFrame, days: pl.DataFrame, measures: list[str], as_at: str) -> str:
+RANKING_SHOWN = 10
+
+
+def ranking_html(ranking: pl.DataFrame) -> str:
+    """The Panel's England-wide table: per period and measure, the LAs with most late and open overdue
+    cases (the whole list is the CSV beside the page)."""
+    sections = []
+    for (period, year, measure), part in ranking.group_by("period", "reporting_year", "measure", maintain_order=True):
+        top = part.head(RANKING_SHOWN)
+        body = "".join(
+            f'<tr><th scope="row">{html.escape(str(r["la_name"]))}</th><td class="n">{r["rank"]}</td>'
+            f'<td class="n">{r["due"]}</td><td class="n">{r["late"]}</td><td class="n">{r["open_overdue"]}</td></tr>'
+            for r in top.iter_rows(named=True)
+        )
+        sections.append(
+            f"<h3>{html.escape(str(measure))}: {year} ({html.escape(str(period))})</h3>"
+            '<table><thead><tr><th scope="col">Local authority</th><th scope="col">Rank</th>'
+            '<th scope="col">Due</th><th scope="col">Late</th><th scope="col">Open and overdue</th></tr></thead>'
+            f"<tbody>{body}</tbody></table>"
+        )
+    return (
+        '<section aria-labelledby="ranking-title"><h2 id="ranking-title">Local authorities with the most late '
+        "and open overdue cases</h2><p>England-wide, per measure, for the year to date (provisional) and the last "
+        f"complete year: the first {RANKING_SHOWN} of each. The whole table: "
+        '<a href="timeliness_la_ranking.csv">timeliness_la_ranking.csv</a>; the cases to chase: '
+        '<a href="open_overdue_cases.csv">open_overdue_cases.csv</a>.</p>'
+        f"{''.join(sections)}</section>"
+    )
+
+
+def timeliness_page(
+    cases: pl.DataFrame, days: pl.DataFrame, ranking: pl.DataFrame, measures: list[str], as_at: str
+) -> str:
     """Timeliness for the Panel, filterable by measure, region and LA: counts only."""
     periods = sorted(set(cases["period"]))
     las = cases.select("la", "region").unique().sort("la").to_dicts()
@@ -148,7 +180,7 @@ def timeliness_page(cases: pl.DataFrame, days: pl.DataFrame, measures: list[str]
             "in no published file until it has ended.",
         ],
         charts,
-        before=controls,
+        before=ranking_html(ranking) + controls,
         script=script,
         data=data,
     )

@@ -3,16 +3,16 @@
 const ALL = "All";
 const select = (id) => document.getElementById(id);
 
-function options(element, values) {
+function options(element, values, withAll = true) {
   const current = element.value;
   element.innerHTML = "";
-  for (const value of [ALL, ...values]) {
+  for (const value of withAll ? [ALL, ...values] : values) {
     const option = document.createElement("option");
     option.value = value;
     option.textContent = value;
     element.appendChild(option);
   }
-  element.value = values.includes(current) ? current : ALL;
+  element.value = values.includes(current) ? current : (withAll ? ALL : values[0]);
 }
 
 function chosen() {
@@ -82,7 +82,8 @@ function draw() {
     + `${view.region === ALL ? "England" : view.region}${view.la === ALL ? "" : ", " + view.la}.`;
 }
 
-options(select("filter-measure"), DATA.measures);
+// Measures are never mixed in one chart: one measure at a time, the first (the filter default) to start.
+options(select("filter-measure"), DATA.measures, false);
 options(select("filter-region"), DATA.regions);
 options(select("filter-la"), DATA.las.map((l) => l.la));
 select("filter-region").addEventListener("change", () => {

@@ -13,6 +13,7 @@ from pipelines.pages.assets import (
     data_quality_dashboard,
     dbt_docs_page,
     feedback_files,
+    panel_lists,
     release_dashboard,
     timeliness_dashboard,
 )
@@ -36,6 +37,7 @@ ASSETS = [
     data_quality_dashboard,
     dbt_docs_page,
     feedback_files,
+    panel_lists,
     publication,
     analysts_copy,
     release_bundle,

@@ -23,6 +23,7 @@ STAGES = {
     "pages__data_quality_page": "data quality page",
     "pages__dbt_docs": "warehouse documentation page",
     "pages__feedback_files": "feedback files for local authorities",
+    "pages__panel_lists": "the Panel's lists",
     "serve__publication": "publish",
     "serve__analysts_copy": "analysts' copy",
     "release__bundle": "release bundle",

@@ -68,16 +68,16 @@ def release_dashboard(context: AssetExecutionContext, workspace: Workspace) -> N
 @asset(
     key=AssetKey([GROUP, "timeliness_page"]),
     group_name=GROUP,
-    deps=[AssetKey([DASHBOARDS_SCHEMA, table]) for table in TIMELINESS_TABLES],
+    deps=[AssetKey([DASHBOARDS_SCHEMA, table]) for table in (*TIMELINESS_TABLES, "timeliness_la_ranking")],
     description="timeliness.html in PUBLISH/internal/: timeliness for the Panel, filterable (never published)",
 )
 def timeliness_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
     settings = workspace.settings
-    cases, days = read_tables(str(settings.warehouse), *TIMELINESS_TABLES)
+    cases, days, ranking = read_tables(str(settings.warehouse), *TIMELINESS_TABLES, "timeliness_la_ranking")
     measures = [
         row["measure"] for row in sorted(read_seed("timeliness_measures"), key=lambda r: int(r["publish_order"]))
     ]
-    page = timeliness_page(cases, days, list(dict.fromkeys(measures)), workspace.as_at.isoformat())
+    page = timeliness_page(cases, days, ranking, list(dict.fromkeys(measures)), workspace.as_at.isoformat())
     write_page(staging(settings.publish, context.run.run_id) / "internal", "timeliness.html", page)
     context.log.info("wrote timeliness.html")
 
@@ -195,3 +195,23 @@ def feedback_files(context: AssetExecutionContext, workspace: Workspace) -> None
     (feedback,) = read_tables(str(settings.warehouse), "quarantine_feedback")
     written = write_feedback(feedback, staging(settings.publish, context.run.run_id) / "internal" / FEEDBACK_FOLDER)
     context.log.info(f"wrote {len(written)} feedback files ({sum(written.values())} rows)")
+
+
+PANEL_LISTS = ("open_overdue_cases", "timeliness_la_ranking")
+
+
+@asset(
+    key=AssetKey([GROUP, "panel_lists"]),
+    group_name=GROUP,
+    deps=[AssetKey([DASHBOARDS_SCHEMA, table]) for table in PANEL_LISTS],
+    description="open_overdue_cases.csv and timeliness_la_ranking.csv in PUBLISH/internal/: the Panel's lists",
+)
+def panel_lists(context: AssetExecutionContext, workspace: Workspace) -> None:
+    from pipelines.publish.cells import neutralise_frame
+
+    settings = workspace.settings
+    folder = staging(settings.publish, context.run.run_id) / "internal"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in zip(PANEL_LISTS, read_tables(str(settings.warehouse), *PANEL_LISTS), strict=True):
+        neutralise_frame(frame).write_csv(folder / f"{name}.csv", line_terminator="\n")
+        context.log.info(f"wrote {name}.csv ({frame.height} rows)")

@@ -78,6 +78,7 @@ def write_atomically(path: Path, text: str) -> None:
         AssetKey(["pages", "data_quality_page"]),
         AssetKey(["pages", "dbt_docs"]),
         AssetKey(["pages", "feedback_files"]),
+        AssetKey(["pages", "panel_lists"]),
     ],
     description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version) and PUBLISH/index.html",
 )

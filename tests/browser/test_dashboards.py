@@ -274,3 +274,11 @@ def test_the_warehouse_documentation_opens_offline_and_describes_the_marts(brows
     assert errors == []
     assert "fct_notifications" in page.content()
     page.close()
+
+
+def test_the_timeliness_page_starts_on_one_measure_and_never_mixes_them(open_page):
+    page = open_page("internal/timeliness.html")
+    options = page.eval_on_selector_all("#filter-measure option", "options => options.map(o => o.value)")
+    assert "All" not in options
+    assert page.input_value("#filter-measure") == "Notification within 5 working days"
+    assert page.evaluate("document.getElementById('on_time').data.length") == 1

@@ -299,3 +299,34 @@ def test_each_la_feedback_file_holds_exactly_its_quarantined_rows(sample_run):
         for row in rows(path):
             found[(path.name, row["file_name"], row["row_number"], row["column_name"], row["rule"])] += 1
     assert found == expected and sum(found.values()) == len(quarantined) > 0
+
+
+def test_the_panels_lists_hold_exactly_the_cases_and_counts_of_the_marts(sample_run):
+    """open_overdue_cases.csv is every open overdue case of marts.fct_timeliness; the ranking's late and
+    open overdue counts per LA are the mart's, for the last complete year and the year to date."""
+    import duckdb
+
+    settings, _ = sample_run
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        overdue = connection.execute(
+            "select notification_id, measure, deadline_date::varchar from marts.fct_timeliness where is_open_overdue"
+        ).fetchall()
+        late = connection.execute(
+            """
+            select reporting_year::varchar, measure, published_la_code,
+                   count(*) filter (where is_complete and not is_on_time), count(*) filter (where is_open_overdue)
+            from marts.fct_timeliness where is_measured and reporting_year in (2026, 2027)
+            group by all having count(*) filter (where (is_complete and not is_on_time) or is_open_overdue) > 0
+            """
+        ).fetchall()
+    listed = rows(settings.internal / "open_overdue_cases.csv")
+    assert sorted((r["notification_id"], r["measure"], r["deadline_date"]) for r in listed) == sorted(overdue)
+    assert all(int(r["working_days_overdue"]) >= 1 for r in listed)
+    ranking = rows(settings.internal / "timeliness_la_ranking.csv")
+    assert {
+        (r["reporting_year"], r["measure"], r["la_code"], int(r["late"]), int(r["open_overdue"])) for r in ranking
+    } == set(late)
+    assert {(r["reporting_year"], r["period"]) for r in ranking} <= {
+        ("2026", "last complete year"),
+        ("2027", "year to date, provisional"),
+    }
