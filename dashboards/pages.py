@@ -191,6 +191,7 @@ def data_quality_page(
     rules: pl.DataFrame,
     las: pl.DataFrame,
     rejected: pl.DataFrame,
+    unrecognised: pl.DataFrame,
     feedback: pl.DataFrame,
     feedback_folder: str,
     as_at: str,
@@ -277,6 +278,13 @@ def data_quality_page(
         f'<td>{html.escape(r["la_code"] or "")}</td><td class="n">{r["rows"]}</td>'
         f'<td><a href="{html.escape(feedback_folder)}/{html.escape(r["file"])}">{html.escape(r["file"])}</a></td></tr>'
         for r in feedback.iter_rows(named=True)
+    )
+    names = "".join(f"<li>{html.escape(name)}</li>" for name in unrecognised["file_name"].to_list())
+    rejected_html += (
+        '<section aria-labelledby="unrecognised-title"><h2 id="unrecognised-title">Files not recognised</h2>'
+        "<p>Files in the landing folder whose names are not those of an extract (notifications_, reviews_, "
+        "la_context_): left alone, never read.</p>"
+        f'<ul id="unrecognised">{names or "<li>None</li>"}</ul></section>'
     )
     rejected_html += (
         '<section aria-labelledby="feedback-title"><h2 id="feedback-title">Feedback to local authorities</h2>'

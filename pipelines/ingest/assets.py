@@ -26,7 +26,7 @@ from schemas import CONTRACTS
 
 GROUP = "ingest"
 RAW_TABLES = [*CONTRACTS, "loaded_files"]
-QUARANTINE_TABLES = ["rows", "rejected_files"]
+QUARANTINE_TABLES = ["rows", "rejected_files", "unrecognised_files"]
 FILE_LOG = AssetKey(["raw", "loaded_files"])
 
 SPECS = [

@@ -87,6 +87,12 @@ create table if not exists quarantine.rows (
 -- row gain the column.
 alter table quarantine.rows add column if not exists la_code varchar;
 alter table quarantine.rows add column if not exists record_updated_at timestamptz;
+-- Files in the landing folder whose names sinstats does not recognise: left alone, but listed.
+create table if not exists quarantine.unrecognised_files (
+    file_name varchar primary key,
+    first_seen_at timestamptz not null,
+    run_id varchar
+);
 """
 
 
@@ -268,6 +274,11 @@ def ingest_landing(
     report = IngestReport(ignored=[p.name for p in ignored])
     with connect_when_free(warehouse) as connection:
         ensure_tables(connection)
+        now = dt.datetime.now(dt.UTC)
+        for name in report.ignored:
+            connection.execute(
+                "insert into quarantine.unrecognised_files values (?, ?, ?) on conflict do nothing", [name, now, run_id]
+            )
         for landed in known:
             outcome = ingest_file(connection, landed, run_id, report.seconds)
             report.files.append(outcome)

@@ -23,7 +23,13 @@ from schemas.reference import read_seed
 GROUP = "pages"
 DASHBOARDS_SCHEMA = "dashboards"
 TIMELINESS_TABLES = ("timeliness_by_quarter", "timeliness_working_days")
-DATA_QUALITY_TABLES = ("files_received", "quarantined_rows_by_rule", "quarantined_rows_by_la", "rejected_files")
+DATA_QUALITY_TABLES = (
+    "files_received",
+    "quarantined_rows_by_rule",
+    "quarantined_rows_by_la",
+    "rejected_files",
+    "unrecognised_files",
+)
 
 
 def read_tables(warehouse: str, *tables: str) -> list[pl.DataFrame]:
@@ -90,7 +96,7 @@ def timeliness_dashboard(context: AssetExecutionContext, workspace: Workspace) -
 )
 def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace) -> None:
     settings = workspace.settings
-    files, rules, las, rejected, feedback = read_tables(
+    files, rules, las, rejected, unrecognised, feedback = read_tables(
         str(settings.warehouse), *DATA_QUALITY_TABLES, "quarantine_feedback"
     )
     per_la = (
@@ -100,7 +106,9 @@ def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace)
             pl.col("la_code").map_elements(feedback_file_name, return_dtype=pl.String, skip_nulls=False).alias("file")
         )
     )
-    page = data_quality_page(files, rules, las, rejected, per_la, FEEDBACK_FOLDER, workspace.as_at.isoformat())
+    page = data_quality_page(
+        files, rules, las, rejected, unrecognised, per_la, FEEDBACK_FOLDER, workspace.as_at.isoformat()
+    )
     write_page(staging(settings.publish, context.run.run_id) / "internal", "data_quality.html", page)
     context.log.info("wrote data_quality.html")
 

@@ -44,6 +44,7 @@ def hostile_run(tmp_path_factory):
     )
     write_csv(landing / "la_context_2024.csv", [VALID_LA_CONTEXT, {**VALID_LA_CONTEXT, "la_code": SCRIPT_CLOSE}])
     (landing / f"notifications_20240406_{IMAGE}.csv").write_bytes(b"")  # rejected, and named on a page
+    (landing / f"notes {IMAGE}.txt").write_text("not an extract")  # not recognised, and listed on a page
     write_csv(landing / "notifications_20240407.csv", [{"notification_id": SCRIPT_CLOSE, SCRIPT: "x"}])
     settings = load_settings(landing, root / "warehouse" / "sin.duckdb", root / "publish")
     outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
@@ -89,6 +90,7 @@ def test_the_data_quality_page_shows_unreadable_codes_as_such_and_file_names_as_
         assert value not in text
     assert "unreadable code" in script
     assert "&lt;img src=x onerror=alert(3)&gt;" in text  # the rejected file's name, as text
+    assert "<li>notes &lt;img src=x onerror=alert(3)&gt;.txt</li>" in text  # the unrecognised file, listed
 
 
 def _cells(folder: Path) -> list[str]:
