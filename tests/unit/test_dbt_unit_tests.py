@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -15,10 +13,9 @@ import duckdb
 from pipelines.ingest.load import ensure_tables
 from pipelines.parameters import Parameters
 from pipelines.reference.assets import bank_holiday_frame
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE
 from pipelines.transform.project import write_run_parameters
 from schemas.policy import policy
+from tests.dbt_command import dbt
 
 
 def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
@@ -28,26 +25,7 @@ def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
         write_run_parameters(connection, Parameters(as_at=dt.date(2026, 10, 1)))
         connection.register("holidays", bank_holiday_frame(dt.date(2026, 10, 1), policy().calendar_start))
         connection.execute("create or replace table reference.bank_holidays as select * from holidays")
-    result = subprocess.run(
-        [
-            str(DBT_EXECUTABLE),
-            "build",
-            "--empty",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(database)},
-        cwd=DBT_PROJECT_DIR,
-        timeout=600,
-    )
+    result = dbt(["build", "--empty"], database, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     unit_tests = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE, ensure_manifest
+from pipelines.transform.manifest import ensure_manifest
 from schemas.policy import policy, read_policy
 from schemas.reference import read_seed
+from tests.dbt_command import dbt
 
 MEASURE_SUFFIXES = ("deadline_date", "elapsed_working_days", "status")  # fct_notifications.sql
 
@@ -27,25 +25,15 @@ def test_the_policy_holds_the_values_of_rules_md():
 
 
 def test_a_vars_override_reaches_the_policy(tmp_path: Path):
-    result = subprocess.run(
+    result = dbt(
         [
-            str(DBT_EXECUTABLE),
             "parse",
             "--quiet",
             "--vars",
             "{primary_suppression_max: 3, regional_rounding_base: 5, first_reporting_year: 2020}",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
         ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(tmp_path / "x.duckdb")},
-        cwd=DBT_PROJECT_DIR,
-        timeout=300,
+        tmp_path / "x.duckdb",
+        tmp_path,
     )
     assert result.returncode == 0, result.stdout
     overridden = read_policy(tmp_path / "target" / "manifest.json")

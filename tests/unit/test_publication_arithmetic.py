@@ -4,44 +4,18 @@ real dbt macros of dbt/macros/publication.sql, with every expected value worked 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE
+from tests.dbt_command import dbt
 
 
 def show(tmp_path: Path, select: str, values: list[tuple[int, int]]) -> list[dict[str, object]]:
     rows = ", ".join(f"({a}, {b})" for a, b in values)
     query = f"select a, b, {select} as shown from (values {rows}) as t (a, b) order by a, b"
-    result = subprocess.run(
-        [
-            str(DBT_EXECUTABLE),
-            "show",
-            "--inline",
-            query,
-            "--output",
-            "json",
-            "--quiet",
-            "--limit",
-            "100",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(tmp_path / "show.duckdb")},
+    result = dbt(
+        ["show", "--inline", query, "--output", "json", "--quiet", "--limit", "100"], tmp_path / "show.duckdb", tmp_path
     )
     assert result.returncode == 0, result.stdout + result.stderr
     shown: list[dict[str, object]] = json.loads(result.stdout)["show"]
