@@ -1,7 +1,7 @@
 """The disclosure stage's assets: the dbt cell tables in, the suppressed publish tables out, and the check
 that what is written keeps its declared columns and every rule of docs/rules.md §4."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -19,8 +19,8 @@ from dagster import (
     multi_asset_check,
 )
 
-from pipelines.disclosure.suppression import Equation
 from pipelines.disclosure.tables import (
+    Equations,
     care_leaver_equations,
     characteristics_equations,
     national_file,
@@ -36,8 +36,6 @@ from schemas.policy import Policy
 
 GROUP = "disclosure"
 COUNT = "number_notifications"
-
-Equations = Callable[[pl.DataFrame, Policy], tuple[list[Equation], list[bool]]]
 
 
 @dataclass(frozen=True)

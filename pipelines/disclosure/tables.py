@@ -15,6 +15,8 @@ from schemas.policy import Policy
 from schemas.reference import read_seed
 
 TOTAL = "Total"
+# How the sums of a file are made from its cells (in publication order), with which cells are public anyway.
+Equations = Callable[[pl.DataFrame, Policy], tuple[list[Equation], list[bool]]]
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
 
@@ -126,7 +128,7 @@ def rule_breaches(
     cells: pl.DataFrame,
     published: pl.DataFrame,
     count: str,
-    equations_of: Callable[[pl.DataFrame, Policy], tuple[list[Equation], list[bool]]],
+    equations_of: Equations,
     policy: Policy,
 ) -> list[str]:
     """Every way a published table breaks docs/rules.md §4 against the cells it was made from (both in

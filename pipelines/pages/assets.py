@@ -15,6 +15,7 @@ from dagster import AssetExecutionContext, AssetKey, asset
 from dashboards.page import write_page
 from dashboards.pages import data_quality_page, release_page, timeliness_page
 from pipelines.publish.assets import OPEN_DATA_FILES, staging
+from pipelines.publish.cells import neutralise_frame
 from pipelines.resources import Workspace
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE
@@ -180,8 +181,6 @@ def feedback_file_name(la_code: str | None) -> str:
 def write_feedback(feedback: pl.DataFrame, folder: Path) -> dict[str, int]:
     """One CSV per LA with quarantined rows (and one for rows whose LA cannot be read): each broken rule
     of each row, with the value as received; no cell can run as a formula. Returns rows per file."""
-    from pipelines.publish.cells import neutralise_frame
-
     folder.mkdir(parents=True, exist_ok=True)
     written = {}
     for (la_code,), part in feedback.group_by("la_code", maintain_order=True):
@@ -215,8 +214,6 @@ PANEL_LISTS = ("open_overdue_cases", "timeliness_la_ranking")
     description="open_overdue_cases.csv and timeliness_la_ranking.csv in PUBLISH/internal/: the Panel's lists",
 )
 def panel_lists(context: AssetExecutionContext, workspace: Workspace) -> None:
-    from pipelines.publish.cells import neutralise_frame
-
     settings = workspace.settings
     folder = staging(settings.publish, context.run.run_id) / "internal"
     folder.mkdir(parents=True, exist_ok=True)

@@ -82,12 +82,3 @@ def published_tables(manifest_path: Path) -> dict[str, PublishedTable]:
         if node["source_name"] == PUBLISH_SCHEMA:
             tables[node["name"]] = _table(node, written_by_dbt=False)
     return dict(sorted(tables.items(), key=lambda item: item[1].order))
-
-
-def files_for(manifest_path: Path, last_year: int) -> tuple[str, ...]:
-    """The open-data files with figures up to `last_year` (a series that starts later is left out before it)."""
-    return tuple(
-        name
-        for name, table in published_tables(manifest_path).items()
-        if table.first_year is None or last_year >= table.first_year
-    )
