@@ -65,6 +65,13 @@ def run(
             help="The date timeliness is measured at. Default: $SINSTATS_AS_AT, else today (London).",
         ),
     ] = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            "--full-refresh",
+            help="Rebuild every model from every row. Default: only what changed since the last good run.",
+        ),
+    ] = False,
 ) -> None:
     """Ingest new extracts, build the warehouse and publish the current open-data files."""
     from pipelines import preflight
@@ -93,7 +100,7 @@ def run(
     from pipelines.display import display_for
     from pipelines.runner import run_pipeline
 
-    outcome = run_pipeline(settings, chosen, display=display_for(out))
+    outcome = run_pipeline(settings, chosen, display=display_for(out), full_refresh=full_refresh)
     out.print(outcome.summary(), markup=False, highlight=False)
     raise typer.Exit(0 if outcome.success else 1)
 

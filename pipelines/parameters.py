@@ -43,6 +43,7 @@ class Parameters:
     as_at: dt.date
     release_year: int | None = None
     cut_off: dt.date | None = None
+    full_refresh: bool = False  # rebuild every model from every row (`sinstats run --full-refresh`)
 
     @property
     def is_release(self) -> bool:
@@ -55,20 +56,25 @@ class RunParameters(ConfigurableResource):  # type: ignore[type-arg]
     as_at: str = Field(default="", description="YYYY-MM-DD; blank = the London date when the run starts.")
     release_year: int = Field(default=0, description="A release's reporting year; 0 = the current files.")
     cut_off: str = Field(default="", description="A release's cut-off, YYYY-MM-DD; blank = 30 June after its year.")
+    full_refresh: bool = Field(default=False, description="Rebuild every model from every row, not only what changed.")
 
     def resolve(self) -> Parameters:
         if self.release_year:
             cut_off = dt.date.fromisoformat(self.cut_off) if self.cut_off else default_cut_off(self.release_year)
             # A release measures timeliness as at its cut-off (docs/rules.md §2).
-            return Parameters(as_at=cut_off, release_year=self.release_year, cut_off=cut_off)
-        return Parameters(as_at=dt.date.fromisoformat(self.as_at) if self.as_at else london_today())
+            return Parameters(as_at=cut_off, release_year=self.release_year, cut_off=cut_off, full_refresh=True)
+        as_at = dt.date.fromisoformat(self.as_at) if self.as_at else london_today()
+        return Parameters(as_at=as_at, full_refresh=self.full_refresh)
 
 
 def run_config(
-    as_at: dt.date | None = None, release_year: int | None = None, cut_off: dt.date | None = None
+    as_at: dt.date | None = None,
+    release_year: int | None = None,
+    cut_off: dt.date | None = None,
+    full_refresh: bool = False,
 ) -> dict[str, Any]:
     """Dagster run config that gives a run these parameters."""
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = {"full_refresh": True} if full_refresh else {}
     if as_at is not None:
         config["as_at"] = as_at.isoformat()
     if release_year is not None:

@@ -285,12 +285,17 @@ def execute(settings: Settings, job_name: str, run_config: dict[str, Any], displ
 
 
 def run_pipeline(
-    settings: Settings, as_at: dt.date, progress: Progress = print, display: Display | None = None
+    settings: Settings,
+    as_at: dt.date,
+    progress: Progress = print,
+    display: Display | None = None,
+    full_refresh: bool = False,
 ) -> RunOutcome:
-    """Materialise every asset of `run_everything` once, as at `as_at`."""
+    """Materialise every asset of `run_everything` once, as at `as_at` (every model in full when asked)."""
     from pipelines.publish.assets import OPEN_DATA_FILES
 
-    execution = execute(settings, "run_everything", run_config(as_at=as_at), display or Lines(progress))
+    config = run_config(as_at=as_at, full_refresh=full_refresh)
+    execution = execute(settings, "run_everything", config, display or Lines(progress))
     report = execution.materialization("raw/loaded_files").get("report", {})
     outcome = RunOutcome(
         success=execution.success, settings=settings, report=report, failures=execution.failures, log=execution.log

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -49,8 +50,14 @@ class Policy:
         return f"{day.day} {day:%B %Y}"
 
 
+def policy_values(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The project's vars as dbt rendered them into the manifest (with any `--vars` override)."""
+    values: dict[str, Any] = manifest["sources"][POLICY_SOURCE]["config"]["meta"]["policy"]
+    return values
+
+
 def policy_from_manifest(manifest: dict[str, Any]) -> Policy:
-    return policy_from_values(manifest["sources"][POLICY_SOURCE]["config"]["meta"]["policy"])
+    return policy_from_values(policy_values(manifest))
 
 
 def policy_from_values(values: dict[str, Any]) -> Policy:

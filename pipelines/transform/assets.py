@@ -14,9 +14,12 @@ from dagster_dbt import (
 )
 
 from pipelines.lock import connect_when_free
+from pipelines.publish.catalogue import read_manifest
 from pipelines.resources import Workspace
+from pipelines.transform import state
 from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_manifest
 from pipelines.transform.project import DBT_PROJECT, write_run_parameters
+from schemas.policy import policy_values
 
 
 class SinstatsTranslator(DagsterDbtTranslator):
@@ -43,16 +46,41 @@ class SinstatsTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=SinstatsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace: Workspace) -> Iterator[Any]:
-    """Seed, build and test every dbt model on the run's warehouse, as at the run's date."""
-    settings = workspace.settings
+    """Seed, build and test the dbt models on the run's warehouse, as at the run's date: in full, or
+    only what changed since the last completed build (pipelines/transform/state.py)."""
+    settings, parameters = workspace.settings, workspace.parameters
+    manifest = read_manifest(DBT_PROJECT.manifest_path)
+    incremental = state.incremental_models(manifest)
     with connect_when_free(settings.warehouse) as connection:
-        write_run_parameters(connection, workspace.parameters)
+        fingerprints = state.model_fingerprints(manifest, policy_values(manifest), state.source_contents(connection))
+        asked = "asked for (--full-refresh)" if not parameters.is_release else "a release is always built in full"
+        plan = state.plan_build(
+            connection, parameters.as_at, fingerprints, incremental, asked if parameters.full_refresh else None
+        )
+        write_run_parameters(connection, parameters, plan)
+        state.start_build(connection, context.run.run_id, parameters.as_at, plan, incremental)
+    context.log.info(plan.describe())
     os.environ.update(DBT_ENV)
     os.environ[DATABASE_VARIABLE] = str(settings.warehouse)
     # dagster-dbt echoes every dbt event to standard output: into the run's dbt log instead, so a
     # person sees one line for the stage (pipelines/display.py) and the log keeps node by node.
     workspace.logs.mkdir(parents=True, exist_ok=True)
     dbt_log = (workspace.logs / f"{context.run.run_id}.dbt.log").open("a", encoding="utf-8")
+    # dbt's unit tests are the models' own tests: `make test` runs them (tests/unit), a run does not.
+    build = ["build", "--exclude-resource-type", "unit_test"]
     with dbt_log, contextlib.redirect_stdout(dbt_log):
         # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
-        yield from dbt.cli(["build"], context=context, target_path=settings.dbt_target).stream()
+        if not plan.is_incremental:
+            yield from dbt.cli([*build, "--full-refresh"], context=context, target_path=settings.dbt_target).stream()
+        elif plan.full_refresh_models:
+            # Everything not downstream of a changed model first, incrementally; then those in full.
+            changed = " ".join(f"{model}+" for model in plan.full_refresh_models)
+            cli = [*build, "--exclude", changed]
+            yield from dbt.cli(cli, context=context, target_path=settings.dbt_target).stream()
+            cli = [*build, "--select", changed, "--full-refresh"]
+            yield from dbt.cli(cli, context=context, target_path=settings.dbt_target).stream()
+        else:
+            yield from dbt.cli(build, context=context, target_path=settings.dbt_target).stream()
+    if not parameters.is_release:
+        with connect_when_free(settings.warehouse) as connection:
+            state.complete_build(connection, context.run.run_id, plan)

@@ -13,6 +13,7 @@ from packaging import version
 from pipelines.parameters import Parameters
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.transform.manifest import DBT_EXECUTABLE
+from pipelines.transform.state import BuildPlan
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -42,11 +43,12 @@ def dbt_cli() -> SinstatsDbtCli:
     return SinstatsDbtCli(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE))
 
 
-def write_run_parameters(connection: duckdb.DuckDBPyConnection, parameters: Parameters) -> None:
+def write_run_parameters(connection: duckdb.DuckDBPyConnection, parameters: Parameters, plan: BuildPlan) -> None:
     """The one-row table of the build's parameters the models read (source reference.run_parameters)."""
     connection.execute("create schema if not exists reference")
     connection.execute(
         "create or replace table reference.run_parameters as "
-        "select ?::date as as_at_date, ?::date as cut_off_date, ?::integer as release_year",
-        [parameters.as_at, parameters.cut_off, parameters.release_year],
+        "select ?::date as as_at_date, ?::date as cut_off_date, ?::integer as release_year, "
+        "?::boolean as is_incremental, ?::date as as_at_floor_date",
+        [parameters.as_at, parameters.cut_off, parameters.release_year, plan.is_incremental, plan.as_at_floor],
     )

@@ -14,6 +14,8 @@ from pipelines.ingest.load import ensure_tables
 from pipelines.parameters import Parameters
 from pipelines.reference.assets import bank_holiday_frame
 from pipelines.transform.project import write_run_parameters
+from pipelines.transform.state import DDL as STATE_DDL
+from pipelines.transform.state import BuildPlan
 from schemas.policy import policy
 from tests.dbt_command import dbt
 
@@ -22,7 +24,8 @@ def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
     database = tmp_path / "empty.duckdb"
     with duckdb.connect(str(database)) as connection:
         ensure_tables(connection)
-        write_run_parameters(connection, Parameters(as_at=dt.date(2026, 10, 1)))
+        connection.execute(STATE_DDL)
+        write_run_parameters(connection, Parameters(as_at=dt.date(2026, 10, 1)), BuildPlan(is_incremental=False))
         connection.register("holidays", bank_holiday_frame(dt.date(2026, 10, 1), policy().calendar_start))
         connection.execute("create or replace table reference.bank_holidays as select * from holidays")
     result = dbt(["build", "--empty"], database, tmp_path)

@@ -27,7 +27,7 @@ final as (
         as_at_day.working_day_number - deadline_day.working_day_number as working_days_overdue
     from cases
     inner join calendar as deadline_day on cases.deadline_date = deadline_day.date_day
-    inner join calendar as as_at_day on cases.as_at_date = as_at_day.date_day
+    inner join calendar as as_at_day on as_at_day.date_day = {{ as_at_date() }}
     order by working_days_overdue desc, cases.measure asc, la_code asc, cases.notification_id asc
 
 )

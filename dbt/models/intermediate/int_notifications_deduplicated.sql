@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='replace_notifications', on_schema_change='fail') }}
+-- depends_on: {{ ref('int_changed_notifications') }}
 -- Why each notification is or is not counted (docs/rules.md §1), one reason each, first match wins:
 -- withdrawn, care_leaver_death, duplicate, counted. A duplicate is counted once, under the
 -- notification its duplicate_of chain leads to. Links are followed only between active
@@ -8,6 +10,8 @@ with recursive
 standing as (
 
     select * from {{ ref('int_notifications_versioned') }}
+    -- A changed notification's whole duplicate chain is among the changed ones.
+    where {{ changed_only('notification_id') }}
 
 ),
 

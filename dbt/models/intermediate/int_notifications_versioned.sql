@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='replace_notifications', on_schema_change='fail') }}
+-- depends_on: {{ ref('int_changed_notifications') }}
 -- The standing version of each notification (docs/rules.md §1): among the valid versions held at
 -- the cut-off (all of them when there is none), the highest record_version, then the later
 -- record_updated_at, then the later file date, then the later row.
@@ -6,14 +8,14 @@ with
 versions as (
 
     select * from {{ ref('stg_raw__notifications') }}
-    where {{ held_at_cut_off('record_updated_date') }}
+    where {{ held_at_cut_off('record_updated_date') }} and {{ changed_only('notification_id') }}
 
 ),
 
 quarantined as (
 
     select * from {{ source('quarantine', 'rows') }}
-    where kind = 'notifications' and notification_id is not null
+    where kind = 'notifications' and notification_id is not null and {{ changed_only('notification_id') }}
 
 ),
 

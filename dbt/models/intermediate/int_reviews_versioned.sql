@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='replace_notifications', on_schema_change='fail') }}
+-- depends_on: {{ ref('int_changed_notifications') }}
 -- The latest review milestones of each notification (docs/extracts.md §2): the latest
 -- record_updated_at wins; ties go to the later file date, then the later row. As held at the
 -- cut-off when one is set.
@@ -6,7 +8,7 @@ with
 versions as (
 
     select * from {{ ref('stg_raw__reviews') }}
-    where {{ held_at_cut_off('record_updated_date') }}
+    where {{ held_at_cut_off('record_updated_date') }} and {{ changed_only('notification_id') }}
 
 ),
 

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='replace_notifications', on_schema_change='fail') }}
+-- depends_on: {{ ref('int_changed_notifications') }}
 -- One row per counted notification and timeliness measure that applies to it (docs/rules.md §3),
 -- as at the run's as-at date: start and end, deadline, elapsed working days and status. The
 -- measures, their events, limits and the dates they apply between come from the
@@ -11,18 +13,21 @@ with
 standing as (
 
     select * from {{ ref('int_notifications_versioned') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 
 counting as (
 
     select * from {{ ref('int_notifications_deduplicated') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 
 reviews as (
 
     select * from {{ ref('int_reviews_versioned') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='replace_notifications', on_schema_change='fail') }}
+-- depends_on: {{ ref('int_changed_notifications') }}
 -- depends_on: {{ ref('timeliness_measures') }}
 -- One row per notification: its standing version, why it is or is not counted, its period,
 -- its LA as on the notification date and as published, and its characteristics' groups.
@@ -6,12 +8,14 @@ with
 standing as (
 
     select * from {{ ref('int_notifications_versioned') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 
 counting as (
 
     select * from {{ ref('int_notifications_deduplicated') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 
@@ -48,6 +52,7 @@ ethnicities as (
 timeliness as (
 
     select * from {{ ref('int_timeliness_cases') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 

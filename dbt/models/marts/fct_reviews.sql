@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='replace_notifications', on_schema_change='fail') }}
+-- depends_on: {{ ref('int_changed_notifications') }}
 -- One row per notification with review milestones: the latest milestones, and the flags of
 -- rules that need the notification too (docs/extracts.md §2). A review whose notification has not
 -- arrived is held here, waiting, and joins when the notification loads.
@@ -6,12 +8,14 @@ with
 reviews as (
 
     select * from {{ ref('int_reviews_versioned') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 
 notifications as (
 
     select * from {{ ref('int_notifications_versioned') }}
+    where {{ changed_only('notification_id') }}
 
 ),
 

@@ -1,0 +1,115 @@
+-- The notifications an incremental build computes again (README, "Incremental runs"); empty on a
+-- full build. A notification is computed again when a file no completed build has used names it
+-- (a version, review milestones, or a quarantined row), when a duplicate link joins it to one of
+-- those (links of every version, followed both ways, so a chain that changed is counted again
+-- whole), and, when the as-at date moved, when its figures can depend on the as-at date: a
+-- notification dated after the earliest as-at involved, or a timeliness case without an end by
+-- then (docs/rules.md §3).
+{#- The tables as the last build left them (none on the first build, which is a full one). -#}
+{%- set previous_versions = previous_relation(
+    'int_notifications_versioned', 'null::varchar as notification_id, null::date as notification_date'
+) %}
+{%- set previous_cases = previous_relation(
+    'int_timeliness_cases', 'null::varchar as notification_id, null::date as end_date_recorded'
+) %}
+with recursive
+
+parameters as (
+
+    select * from {{ source('reference', 'run_parameters') }}
+    where is_incremental
+
+),
+
+unbuilt_files as (
+
+    select loaded.file_sha256
+    from {{ source('raw', 'loaded_files') }} as loaded
+    where
+        exists (select 1 from parameters)
+        and loaded.file_sha256 not in (select built.file_sha256 from {{ source('pipeline', 'built_files') }} as built)
+
+),
+
+named as (
+
+    select notifications.notification_id
+    from {{ source('raw', 'notifications') }} as notifications
+    where notifications._file_sha256 in (select unbuilt_files.file_sha256 from unbuilt_files)
+    union
+    select reviews.notification_id
+    from {{ source('raw', 'reviews') }} as reviews
+    where reviews._file_sha256 in (select unbuilt_files.file_sha256 from unbuilt_files)
+    union
+    select quarantined.notification_id
+    from {{ source('quarantine', 'rows') }} as quarantined
+    where
+        quarantined.file_sha256 in (select unbuilt_files.file_sha256 from unbuilt_files)
+        and quarantined.notification_id is not null
+
+),
+
+moved_with_as_at as (
+
+    select previous_versions.notification_id
+    from {{ previous_versions }} as previous_versions
+    inner join parameters on previous_versions.notification_date > parameters.as_at_floor_date
+    union
+    select previous_cases.notification_id
+    from {{ previous_cases }} as previous_cases
+    inner join parameters
+        on
+            parameters.as_at_floor_date is not null
+            and (
+                previous_cases.end_date_recorded is null
+                or previous_cases.end_date_recorded > parameters.as_at_floor_date
+            )
+
+),
+
+links as (
+
+    select distinct
+        notifications.notification_id,
+        notifications.duplicate_of as linked_id
+    from {{ source('raw', 'notifications') }} as notifications
+    where notifications.duplicate_of is not null and notifications.duplicate_of <> notifications.notification_id
+
+),
+
+both_ways as (
+
+    select
+        links.notification_id,
+        links.linked_id
+    from links
+    union all
+    select
+        links.linked_id as notification_id,
+        links.notification_id as linked_id
+    from links
+
+),
+
+reached (notification_id) as (
+
+    select named.notification_id from named
+    union
+    select both_ways.linked_id
+    from reached
+    inner join both_ways on reached.notification_id = both_ways.notification_id
+
+),
+
+final as (
+
+    select reached.notification_id from reached
+    union
+    select moved_with_as_at.notification_id from moved_with_as_at
+
+)
+
+select final.notification_id
+from final
+-- On a full build nothing is computed again this way (the parameters row says so).
+where exists (select 1 from parameters)

@@ -1,0 +1,210 @@
+"""What one dbt build must compute, from what the builds before it left (README, "Incremental runs").
+
+The warehouse keeps, in its `pipeline` schema, every build started (`pipeline.builds`: its as-at
+date, the models it rebuilt in full, and, once it completed, the fingerprint of every model) and
+every loaded file a completed build has used (`pipeline.built_files`). From these a build is:
+
+- **full** (`dbt build --full-refresh`) when the warehouse has no completed build, when asked
+  (`sinstats run --full-refresh`), and for a release (its own scratch copy, as at its cut-off);
+- otherwise **incremental**: the models computed per notification recompute only the notifications
+  of `int_changed_notifications` (named by a file no completed build has used, what their duplicate
+  links reach, and, when the as-at date moved, what depends on it); every other model is a table
+  rebuilt whole, as before. An incremental model whose fingerprint differs from the last completed
+  build's (its SQL, configuration, macros, the policy values it reads, its seeds, the bank
+  holidays, or any of these upstream of it), or that a build which did not complete rebuilt in
+  full, is rebuilt in full with everything downstream of it.
+
+A build that does not complete (failed, or killed) leaves the record of its start only: the next
+build computes again everything it would have, so a killed run never leaves a table half-way
+between two builds for good. Rebuilding a notification is idempotent (every row of it replaced).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+DDL = """
+create schema if not exists pipeline;
+create table if not exists pipeline.builds (
+    build_id varchar primary key,
+    started_at timestamptz not null,
+    finished_at timestamptz,
+    as_at_date date not null,
+    is_incremental boolean not null,
+    full_refresh_models varchar[] not null,
+    fingerprints json
+);
+create table if not exists pipeline.built_files (
+    file_sha256 varchar primary key,
+    build_id varchar not null
+);
+"""
+
+# Reference tables written by code before dbt runs (not seeds, so dbt has no checksum of them):
+# their content is part of the fingerprint of every model downstream.
+CODE_WRITTEN_SOURCES = {
+    "source.sinstats.reference.bank_holidays": "select holiday_date, calendar_end from reference.bank_holidays",
+}
+VAR_USE = re.compile(r"""var\(\s*['"](\w+)['"]""")
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What this build computes: everything, or what changed plus the models to rebuild in full."""
+
+    is_incremental: bool
+    full_refresh_models: tuple[str, ...] = ()
+    as_at_floor: dt.date | None = None
+    reason: str = ""
+    fingerprints: Mapping[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if not self.is_incremental:
+            return f"full build: {self.reason}"
+        said = "incremental build: only the notifications that changed"
+        if self.as_at_floor is not None:
+            said += f", and those that depend on the as-at date (it moved from {self.as_at_floor})"
+        if self.full_refresh_models:
+            said += f"; rebuilt in full (code or reference data changed): {', '.join(self.full_refresh_models)}"
+        return said
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def source_contents(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """A digest of each code-written reference table (an empty one when it is not there yet)."""
+    contents = {}
+    for unique_id, query in CODE_WRITTEN_SOURCES.items():
+        try:
+            rows = connection.sql(f"select * from ({query}) order by all").fetchall()
+        except duckdb.CatalogException:
+            rows = []
+        contents[unique_id] = _digest(rows)
+    return contents
+
+
+def model_fingerprints(
+    manifest: Mapping[str, Any], policy_values: Mapping[str, Any], sources: Mapping[str, str]
+) -> dict[str, str]:
+    """For every model: a digest of its code and configuration, the macros it calls (and theirs),
+    the values of the vars they read, and the fingerprints of everything upstream (models, seeds'
+    contents, the code-written reference tables)."""
+    macros, nodes = manifest["macros"], manifest["nodes"]
+    macro_prints: dict[str, tuple[str, frozenset[str]]] = {}
+
+    def macro_print(unique_id: str, seen: frozenset[str] = frozenset()) -> tuple[str, frozenset[str]]:
+        if unique_id not in macro_prints:
+            macro = macros[unique_id]
+            parts, used = [macro["macro_sql"]], set(VAR_USE.findall(macro["macro_sql"]))
+            for called in macro["depends_on"]["macros"]:
+                if called in macros and called not in seen:
+                    digest, variables = macro_print(called, seen | {unique_id})
+                    parts.append(digest)
+                    used |= variables
+            macro_prints[unique_id] = (_digest(parts), frozenset(used))
+        return macro_prints[unique_id]
+
+    prints: dict[str, str] = {}
+
+    def node_print(unique_id: str) -> str:
+        if unique_id in prints:
+            return prints[unique_id]
+        if unique_id in sources:
+            return sources[unique_id]
+        node = nodes.get(unique_id)
+        if node is None:  # a source the pipeline loads: its rows are what incremental builds follow
+            return unique_id
+        code = node.get("raw_code", "")
+        depends_on = node.get("depends_on", {})
+        called = [macro_print(m) for m in depends_on.get("macros", []) if m in macros]
+        variables = set(VAR_USE.findall(code)).union(*(used for _, used in called))
+        prints[unique_id] = _digest(
+            node["checksum"]["checksum"],
+            node["config"],
+            [digest for digest, _ in called],
+            {name: policy_values.get(name) for name in sorted(variables)},
+            sorted(node_print(parent) for parent in depends_on.get("nodes", [])),
+        )
+        return prints[unique_id]
+
+    return {
+        node["name"]: node_print(unique_id) for unique_id, node in nodes.items() if node["resource_type"] == "model"
+    }
+
+
+def incremental_models(manifest: Mapping[str, Any]) -> list[str]:
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    )
+
+
+def plan_build(
+    connection: duckdb.DuckDBPyConnection,
+    as_at: dt.date,
+    fingerprints: Mapping[str, str],
+    incremental: list[str],
+    full_refresh: str | None = None,
+) -> BuildPlan:
+    """The plan of this build. `full_refresh`: why a full build was asked for (None: not asked)."""
+    connection.execute(DDL)
+    if full_refresh:
+        return BuildPlan(False, reason=full_refresh, fingerprints=fingerprints)
+    completed = connection.sql(
+        "select started_at, as_at_date, fingerprints from pipeline.builds "
+        "where finished_at is not null order by started_at desc limit 1"
+    ).fetchall()
+    if not completed:
+        return BuildPlan(False, reason="the warehouse has no completed build yet", fingerprints=fingerprints)
+    started_at, last_as_at, last_prints_text = completed[0]
+    last_prints = json.loads(last_prints_text or "{}")
+    unfinished = connection.execute(
+        "select as_at_date, full_refresh_models, is_incremental from pipeline.builds "
+        "where finished_at is null and started_at > ?",
+        [started_at],
+    ).fetchall()
+    rebuild = {model for model in incremental if fingerprints.get(model) != last_prints.get(model)}
+    for _, models, was_incremental in unfinished:
+        rebuild |= set(incremental) if not was_incremental else set(models) & set(incremental)
+    if rebuild == set(incremental):
+        reason = "the models' code or reference data changed, or an unfinished build rebuilt them"
+        return BuildPlan(False, reason=reason, fingerprints=fingerprints)
+    as_ats = {as_at, last_as_at, *(row[0] for row in unfinished)}
+    floor = min(as_ats) if len(as_ats) > 1 else None
+    return BuildPlan(True, tuple(sorted(rebuild)), floor, fingerprints=fingerprints)
+
+
+def start_build(
+    connection: duckdb.DuckDBPyConnection, build_id: str, as_at: dt.date, plan: BuildPlan, incremental: list[str]
+) -> None:
+    models = list(plan.full_refresh_models) if plan.is_incremental else incremental
+    connection.execute(
+        "insert or replace into pipeline.builds values (?, now(), null, ?, ?, ?, null)",
+        [build_id, as_at, plan.is_incremental, models],
+    )
+
+
+def complete_build(connection: duckdb.DuckDBPyConnection, build_id: str, plan: BuildPlan) -> None:
+    """Record a completed build: its fingerprints, and the loaded files it used."""
+    connection.execute("begin transaction")
+    connection.execute(
+        "update pipeline.builds set finished_at = now(), fingerprints = ? where build_id = ?",
+        [json.dumps(dict(plan.fingerprints), sort_keys=True), build_id],
+    )
+    connection.execute(
+        "insert into pipeline.built_files select file_sha256, ? from raw.loaded_files "
+        "where file_sha256 not in (select file_sha256 from pipeline.built_files)",
+        [build_id],
+    )
+    connection.execute("commit")
