@@ -74,9 +74,33 @@ def warehouse_lock(warehouse: Path, log: Callable[[str], None], wait_seconds: fl
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+# The storage format of the warehouse file: the oldest the analysts' tools read (DuckDB 1.4
+# onwards; 1.5.4 is tested). A file in DuckDB 2's own format is refused by them ("version number
+# 999"); in this one the analysts' copy is a plain copy of the file (pipelines/serve/assets.py).
+STORAGE_VERSION = "v1.4.0"
+
+
+def create_warehouse(path: Path) -> None:
+    """A new, empty database file in STORAGE_VERSION (DuckDB keeps a file's format when it writes to it)."""
+    quoted = str(path).replace("'", "''")
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{quoted}' as warehouse (storage_version '{STORAGE_VERSION}')")
+        connection.execute("detach warehouse")
+
+
+def storage_version(connection: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the connection's database file, as DuckDB names it ("v1.4.0+")."""
+    rows = connection.sql(
+        "select tags['storage_version'] from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    return str(rows[0][0] or "") if rows else ""
+
+
 def connect_when_free(path: Path, seconds: float = 120) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-write, waiting while a process of a killed run still holds DuckDB's own lock."""
     deadline = time.monotonic() + seconds
+    if not path.exists():
+        create_warehouse(path)
     while True:
         try:
             return duckdb.connect(str(path))

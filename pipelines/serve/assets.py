@@ -10,13 +10,11 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, asset
 
 from dashboards.page import render_index
-from pipelines.lock import connect_when_free
+from pipelines.lock import STORAGE_VERSION, connect_when_free, storage_version
 from pipelines.publish.assets import VERSIONS_FOLDER, staging
 from pipelines.resources import Workspace
 
 GROUP = "serve"
-# The oldest storage format the analysts' tools read (DuckDB 1.4 onwards; 1.5.4 is tested).
-ANALYSTS_STORAGE_VERSION = "v1.4.0"
 INDEX = "index.html"
 PAGES = [
     ("Release: the annual picture (public)", "current/release.html", "published figures only"),
@@ -100,22 +98,42 @@ def publication(context: AssetExecutionContext, workspace: Workspace) -> None:
     description="<warehouse>_analysts.duckdb: what `sinstats sql` and analysts read",
 )
 def analysts_copy(context: AssetExecutionContext, workspace: Workspace) -> None:
-    """Copy the warehouse into a new file that DuckDB 1.x clients can open, then rename it into place."""
+    """Copy the warehouse file into a new file beside it, then rename that into place.
+
+    The warehouse is kept in the storage format DuckDB 1.x clients read (pipelines/lock.py), so the
+    copy is a copy of the file's bytes once everything is written into it (0.2 s for 400 MB, where
+    rewriting every table took 6 s). A warehouse made in DuckDB 2's own format by an earlier
+    version is rewritten in that format once, here, and is copied as bytes from then on.
+    """
     settings = workspace.settings
     partial = settings.analysts_copy.with_name(settings.analysts_copy.name + ".partial")
     partial.unlink(missing_ok=True)
     with connect_when_free(settings.warehouse) as connection:
-        write_analysts_copy(connection, partial)
+        convert = not storage_version(connection).startswith(STORAGE_VERSION.split(".")[0] + ".")
+        if convert:
+            write_analysts_copy(connection, partial)
+        else:
+            connection.execute("checkpoint")
+    wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
+    if convert:
+        converted = settings.warehouse.with_name(settings.warehouse.name + ".converting")
+        shutil.copyfile(partial, converted)
+        os.replace(converted, settings.warehouse)
+        wal.unlink(missing_ok=True)  # the old file's, already in the tables copied
+        context.log.info(f"the warehouse was rewritten in storage format {STORAGE_VERSION}")
+    else:
+        if wal.exists():
+            raise RuntimeError(f"{wal} is still there after a checkpoint: the warehouse is not copied")
+        shutil.copyfile(settings.warehouse, partial)
     os.replace(partial, settings.analysts_copy)
     context.log.info(f"analysts' copy replaced: {settings.analysts_copy}")
 
 
 def write_analysts_copy(connection: duckdb.DuckDBPyConnection, target: Path) -> None:
-    """The whole database, written in a storage version that DuckDB 1.x (the CLI, R, DBeaver's driver)
-    reads: a file in DuckDB 2's own format is refused by them ("version number 999")."""
+    """The whole database, written in STORAGE_VERSION (for a warehouse made in a newer format)."""
     path = str(target).replace("'", "''")
     source = connection.sql("select current_database()").fetchall()[0][0]
-    connection.execute(f"attach '{path}' as analysts_copy (storage_version '{ANALYSTS_STORAGE_VERSION}')")
+    connection.execute(f"attach '{path}' as analysts_copy (storage_version '{STORAGE_VERSION}')")
     try:
         connection.execute(f'copy from database "{source}" to analysts_copy')
     finally:
