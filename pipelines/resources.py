@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
@@ -103,6 +104,14 @@ class Workspace(ConfigurableResource):  # type: ignore[type-arg]
     @property
     def as_at(self) -> dt.date:
         return self._parameters.as_at
+
+    def run_key(self, connection: duckdb.DuckDBPyConnection) -> str:
+        """What this run's outputs depend on besides the rows (pipelines/transform/state.py)."""
+        from pipelines.reference.assets import bank_holiday_frame
+        from pipelines.transform.state import run_key
+
+        holidays = bank_holiday_frame(self.as_at, self.policy.calendar_start)["holiday_date"].to_list()
+        return run_key(connection, self.as_at, self.settings.publish, holidays)
 
     @property
     def scratch(self) -> Path:

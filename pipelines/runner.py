@@ -27,6 +27,7 @@ from dagster import (
 from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.display import STAGES, Display, Lines
+from pipelines.ingest.assets import NOTHING_NEW, NOTHING_NEW_MESSAGE
 from pipelines.parameters import run_config
 from pipelines.settings import Settings
 
@@ -42,6 +43,7 @@ class RunOutcome:
     counted: int | None = None
     written: list[str] = field(default_factory=list)
     log: Path | None = None
+    nothing_new_since: str | None = None  # the last good run, when this one found nothing new
 
     def warnings(self) -> list[str]:
         """What went wrong in the data, in words, with where to look."""
@@ -75,6 +77,11 @@ class RunOutcome:
                 f"  rows read: {rows['rows_read']}, loaded: {rows['rows_loaded']}, "
                 f"quarantined: {rows['rows_quarantined']}"
             )
+        if self.success and self.nothing_new_since:
+            lines.append(
+                f"  nothing new since the last good run ({self.nothing_new_since}): no file, and the same as-at date, "
+                "code and reference data; nothing rebuilt, the published files and analysts' copy are that run's"
+            )
         if self.success and self.counted is not None:
             lines.append(f"  notifications counted (all years): {self.counted}")
         lines += [f"  warning: {warning}" for warning in self.warnings()]
@@ -99,6 +106,7 @@ class RunOutcome:
 
 
 CHECK_FAILED = "DagsterAssetCheckFailedError"
+DAGSTER_EXECUTOR_LOGGER = "dagster._core.execution.plan.active"
 
 
 class _RunHandler(logging.Handler):
@@ -113,6 +121,7 @@ class _RunHandler(logging.Handler):
         self.started: dict[str, float] = {}
         self.file: TextIO | None = None
         self.path: Path | None = None
+        self.nothing_new = False
 
     def _write(self, record: logging.LogRecord, step: str, text: str) -> None:
         if self.file is None:
@@ -136,8 +145,12 @@ class _RunHandler(logging.Handler):
         if event is None:
             # Warnings from outside any step (the lock being waited for) are shown; a step's own
             # messages, and Dagster's notes on steps it skipped, are in the log and the summary.
-            if record.levelno >= logging.WARNING and not step and meta.get("orig_message"):
-                self.display.note(str(meta["orig_message"]))
+            # When nothing is new, Dagster's note that the skipped checks gave no result is noise.
+            message = str(meta.get("orig_message") or record.getMessage())
+            self.nothing_new = self.nothing_new or message.startswith(NOTHING_NEW_MESSAGE)
+            skipped_check = self.nothing_new and "emitted no result" in message
+            if record.levelno >= logging.WARNING and not step and not skipped_check:
+                self.display.note(message)
             return
         kind = event.event_type
         seconds = record.created - self.started.get(step, record.created)
@@ -247,6 +260,15 @@ class Execution:
                     return {name: value.value for name, value in materialization.metadata.items()}
         return {}
 
+    def observation(self, key: str) -> dict[str, Any]:
+        """The metadata of the asset `key`'s observation in this run (empty when it has none)."""
+        for event in self.events:
+            if event.event_type == DagsterEventType.ASSET_OBSERVATION:
+                observation = event.asset_observation_data.asset_observation
+                if observation.asset_key.to_user_string() == key:
+                    return {name: value.value for name, value in observation.metadata.items()}
+        return {}
+
 
 def dbt_node_count() -> int:
     """The dbt nodes a build reports on (models, seeds, tests): the length of the dbt stage's bar."""
@@ -267,6 +289,10 @@ def execute(settings: Settings, job_name: str, run_config: dict[str, Any], displ
     handler = _RunHandler(display, failures, settings.logs, dbt_node_count())
     definitions = build_definitions(settings, loggers={"console": _run_logger(handler)})
     job = definitions.resolve_job_def(job_name)
+    # Dagster's executor warns through its own Python logger: into the run's log and display too.
+    executor_log = logging.getLogger(DAGSTER_EXECUTOR_LOGGER)
+    executor_log.addHandler(handler)
+    executor_log.propagate = False
     try:
         with DagsterInstance.get() as instance:
             result = job.execute_in_process(
@@ -275,6 +301,8 @@ def execute(settings: Settings, job_name: str, run_config: dict[str, Any], displ
                 run_config={**run_config, "loggers": {"console": {}}},
             )
     finally:
+        executor_log.removeHandler(handler)
+        executor_log.propagate = True
         display.close()
         handler.close()
     if not result.success and not failures:
@@ -296,9 +324,15 @@ def run_pipeline(
 
     config = run_config(as_at=as_at, full_refresh=full_refresh)
     execution = execute(settings, "run_everything", config, display or Lines(progress))
-    report = execution.materialization("raw/loaded_files").get("report", {})
+    observed = execution.observation("raw/loaded_files")
+    report = (execution.materialization("raw/loaded_files") or observed).get("report", {})
     outcome = RunOutcome(
-        success=execution.success, settings=settings, report=report, failures=execution.failures, log=execution.log
+        success=execution.success,
+        settings=settings,
+        report=report,
+        failures=execution.failures,
+        log=execution.log,
+        nothing_new_since=observed.get(NOTHING_NEW),
     )
     if settings.warehouse.exists():
         try:

@@ -13,6 +13,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetObservation,
     AssetSpec,
     MaterializeResult,
     MetadataValue,
@@ -21,7 +22,9 @@ from dagster import (
 )
 
 from pipelines.ingest.load import PHASES, FileOutcome, ingest_landing
+from pipelines.lock import connect_when_free
 from pipelines.resources import Workspace
+from pipelines.transform import state
 from schemas import CONTRACTS
 
 GROUP = "ingest"
@@ -29,17 +32,24 @@ RAW_TABLES = [*CONTRACTS, "loaded_files"]
 QUARANTINE_TABLES = ["rows", "rejected_files", "unrecognised_files"]
 FILE_LOG = AssetKey(["raw", "loaded_files"])
 
+# Skippable: when nothing is new since the last good run, the ingest materialises nothing, and
+# Dagster skips every step downstream (the models, the disclosure, the pages, the copy).
 SPECS = [
-    AssetSpec(AssetKey(["raw", name]), group_name=GROUP, description=f"raw.{name}: loaded extract rows")
+    AssetSpec(AssetKey(["raw", name]), group_name=GROUP, description=f"raw.{name}: loaded extract rows", skippable=True)
     for name in RAW_TABLES
 ] + [
-    AssetSpec(AssetKey(["quarantine", name]), group_name=GROUP, description=f"quarantine.{name}")
+    AssetSpec(AssetKey(["quarantine", name]), group_name=GROUP, description=f"quarantine.{name}", skippable=True)
     for name in QUARANTINE_TABLES
 ]
+NOTHING_NEW = "nothing_new_since"
+# The runner knows the message by its start (pipelines/runner.py).
+NOTHING_NEW_MESSAGE = "nothing new since the last good run"
 
 
 @multi_asset(specs=SPECS, name="landing_extracts", can_subset=False)
-def landing_extracts(context: AssetExecutionContext, workspace: Workspace) -> Iterator[MaterializeResult[None]]:
+def landing_extracts(
+    context: AssetExecutionContext, workspace: Workspace
+) -> Iterator[MaterializeResult[None] | AssetObservation]:
     """Read every new file of the landing folder; load its valid rows, quarantine the rest."""
     settings = workspace.settings
     if not settings.landing.is_dir():
@@ -75,6 +85,20 @@ def landing_extracts(context: AssetExecutionContext, workspace: Workspace) -> It
         )
     )
     detail = json.dumps({"files": [asdict(f) for f in report.files], "ignored": report.ignored})
+    if not workspace.parameters.full_refresh:
+        with connect_when_free(settings.warehouse) as connection:
+            last_good = state.unchanged_since(connection, workspace.run_key(connection))
+        if last_good is not None:
+            run_id, as_at = last_good
+            context.log.info(
+                f"{NOTHING_NEW_MESSAGE} ({run_id}, as at {as_at}): no file, the same as-at "
+                "date, code and reference data; nothing is rebuilt"
+            )
+            yield AssetObservation(
+                asset_key=FILE_LOG,
+                metadata={**summary, "report": MetadataValue.json(json.loads(detail)), NOTHING_NEW: run_id},
+            )
+            return
     for spec in SPECS:
         metadata: dict[str, Any] = dict(summary)
         if spec.key == FILE_LOG:

@@ -13,6 +13,7 @@ from dashboards.page import render_index
 from pipelines.lock import STORAGE_VERSION, connect_when_free, storage_version
 from pipelines.publish.assets import VERSIONS_FOLDER, staging
 from pipelines.resources import Workspace
+from pipelines.transform import state
 
 GROUP = "serve"
 INDEX = "index.html"
@@ -127,6 +128,9 @@ def analysts_copy(context: AssetExecutionContext, workspace: Workspace) -> None:
         shutil.copyfile(settings.warehouse, partial)
     os.replace(partial, settings.analysts_copy)
     context.log.info(f"analysts' copy replaced: {settings.analysts_copy}")
+    # The run is good: a later run with nothing new can stop after its ingest.
+    with connect_when_free(settings.warehouse) as connection:
+        state.record_good_run(connection, context.run.run_id, workspace.as_at, workspace.run_key(connection))
 
 
 def write_analysts_copy(connection: duckdb.DuckDBPyConnection, target: Path) -> None:

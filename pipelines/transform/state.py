@@ -27,9 +27,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 DDL = """
 create schema if not exists pipeline;
@@ -208,3 +212,63 @@ def complete_build(connection: duckdb.DuckDBPyConnection, build_id: str, plan: B
         [build_id],
     )
     connection.execute("commit")
+
+
+# A run with nothing new (README, "Incremental runs"): no new or rejected file, no new unknown name,
+# the same as-at date, code, bank holidays and publish folder as the last good run, and no build
+# started since it: the run stops after the ingest and says so.
+RUNS_DDL = """
+create schema if not exists pipeline;
+create table if not exists pipeline.good_runs (
+    run_id varchar primary key,
+    finished_at timestamptz not null,
+    as_at_date date not null,
+    run_key varchar not null
+);
+"""
+CODE_FOLDERS = ("pipelines", "schemas", "dashboards", "dbt/models", "dbt/macros", "dbt/seeds", "dbt/data-tests")
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the code a run executes: the Python packages and the dbt project."""
+    files = sorted(p for folder in CODE_FOLDERS for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file())
+    files.append(DBT_PROJECT_DIR / "dbt_project.yml")
+    digest = hashlib.sha256()
+    for path in files:
+        if "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def run_key(connection: duckdb.DuckDBPyConnection, as_at: dt.date, publish: Path, holidays: list[dt.date]) -> str:
+    """What a run's outputs depend on besides the rows: code, as-at date, holidays, where it publishes,
+    and how many files the warehouse has taken, rejected or not recognised."""
+    counts = connection.sql(
+        "select (select count(*) from raw.loaded_files), (select count(*) from quarantine.rejected_files), "
+        "(select count(*) from quarantine.unrecognised_files)"
+    ).fetchall()[0]
+    return _digest(code_digest(), as_at, str(publish), holidays, counts)
+
+
+def unchanged_since(connection: duckdb.DuckDBPyConnection, key: str) -> tuple[str, dt.date] | None:
+    """The last good run (id, as-at date) when nothing has changed since it, else None."""
+    connection.execute(DDL + RUNS_DDL)
+    last = connection.sql(
+        "select run_id, finished_at, as_at_date, run_key from pipeline.good_runs order by finished_at desc limit 1"
+    ).fetchall()
+    if not last or last[0][3] != key:
+        return None
+    run_id, finished_at, as_at, _ = last[0]
+    later = connection.execute(
+        "select count(*) from pipeline.builds where finished_at is null or started_at > ?", [finished_at]
+    ).fetchall()[0][0]
+    unbuilt = connection.sql(
+        "select count(*) from raw.loaded_files where file_sha256 not in (select file_sha256 from pipeline.built_files)"
+    ).fetchall()[0][0]
+    return (run_id, as_at) if later == 0 and unbuilt == 0 else None
+
+
+def record_good_run(connection: duckdb.DuckDBPyConnection, run_id: str, as_at: dt.date, key: str) -> None:
+    connection.execute(RUNS_DDL)
+    connection.execute("insert or replace into pipeline.good_runs values (?, now(), ?, ?)", [run_id, as_at, key])
