@@ -161,10 +161,10 @@ def stage_seconds(warehouse: Path) -> tuple[dict[str, float], dict[str, float]]:
     return stages, steps
 
 
-def run_pipeline(landing: Path, work: Path, name: str) -> tuple[Measured, Path]:
+def run_pipeline(landing: Path, work: Path, name: str, as_at: str = AS_AT) -> tuple[Measured, Path]:
     warehouse = work / "warehouse" / "sin.duckdb"
     command = [str(SINSTATS), "run", "--landing", str(landing), "--warehouse", str(warehouse)]
-    command += ["--publish", str(work / "publish"), "--as-at", AS_AT]
+    command += ["--publish", str(work / "publish"), "--as-at", as_at]
     return measure(command, work / "logs" / f"{name}.log"), warehouse
 
 
@@ -274,7 +274,8 @@ def daily_file(landing: Path, target: Path, rows: int = 10) -> Path:
 
 
 def run_daily(landing: Path, work: Path) -> dict:
-    """Add one small new file to an already built warehouse and run again."""
+    """The next day on an already built warehouse: one small new file and the as-at date a day later;
+    then the same again with nothing new (the no-op run)."""
     import duckdb
 
     daily_landing = work / "landing_daily"
@@ -283,15 +284,20 @@ def run_daily(landing: Path, work: Path) -> dict:
     for path in landing.glob("*.csv"):
         (daily_landing / path.name).symlink_to(path.resolve())
     new = daily_file(landing, daily_landing)
+    next_day = (dt.date.fromisoformat(AS_AT) + dt.timedelta(days=1)).isoformat()
     # Same warehouse, so the files already loaded are recognised by their bytes.
-    measured, warehouse = run_pipeline(daily_landing, work, "daily")
+    measured, warehouse = run_pipeline(daily_landing, work, "daily", next_day)
     stages, steps = stage_seconds(warehouse)
+    noop, _ = run_pipeline(daily_landing, work, "noop", next_day)
     with duckdb.connect(str(load_settings(warehouse=warehouse).analysts_copy), read_only=True) as connection:
         run_id = connection.execute("select run_id from raw.loaded_files order by loaded_at desc limit 1").fetchone()[0]
         read = connection.execute("select file_name from raw.loaded_files where run_id = ?", [run_id]).fetchall()
     return {
         "new_file": new.name,
+        "as_at": next_day,
         "files_read": [name for (name,) in read],
+        "noop_wall_seconds": round(noop.seconds, 1),
+        "noop_succeeded": noop.returncode == 0,
         "wall_seconds": round(measured.seconds, 1),
         "peak_mb": round(measured.peak_mb),
         "succeeded": measured.returncode == 0,
@@ -340,7 +346,11 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool) -> S
         )
     if daily:
         result.daily = run_daily(landing, work)
-        print(f"[{size}] daily file: {result.daily['wall_seconds']} s, read {result.daily['files_read']}", flush=True)
+        print(
+            f"[{size}] daily file: {result.daily['wall_seconds']} s, read {result.daily['files_read']}; "
+            f"no-op: {result.daily['noop_wall_seconds']} s",
+            flush=True,
+        )
     return result
 
 
@@ -393,10 +403,19 @@ def markdown(results: list[SizeResult]) -> str:
         if r.daily:
             lines.append("")
             lines.append(
-                f"Daily file at {r.size}: {r.daily['new_file']} added; {r.daily['wall_seconds']} s wall, "
-                f"peak {r.daily['peak_mb']:,} MB; files read: {', '.join(r.daily['files_read']) or 'none'}; "
-                f"stages: {r.daily['stages']}"
+                f"Daily file at {r.size}: {r.daily['new_file']} added, as at {r.daily['as_at']}; "
+                f"{r.daily['wall_seconds']} s wall, peak {r.daily['peak_mb']:,} MB; "
+                f"files read: {', '.join(r.daily['files_read']) or 'none'}; stages: {r.daily['stages']}; "
+                f"then nothing new: {r.daily['noop_wall_seconds']} s wall"
             )
+    ratios = [r for r in results if r.daily or r.floor_seconds]
+    if ratios:
+        lines += ["", "| size | no-op run / full build | daily file / full build | dbt / floor |", "|---|---|---|---|"]
+        for r in ratios:
+            noop = f"{r.daily['noop_wall_seconds'] / r.wall_seconds:.2f}" if r.daily else "n/a"
+            daily = f"{r.daily['wall_seconds'] / r.wall_seconds:.2f}" if r.daily else "n/a"
+            dbt = f"{r.stages.get('dbt build', 0) / r.floor_seconds:.1f}" if r.floor_seconds else "n/a"
+            lines.append(f"| {r.size} | {noop} | {daily} | {dbt} |")
     return "\n".join(lines)
 
 
@@ -408,7 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5k", help=f"comma-separated, from {', '.join(SIZES)}")
     parser.add_argument("--sample", action="store_true", help="also run the bundled sample (no floor: it has XLSX)")
-    parser.add_argument("--daily", default="", help="after this size, add a ten-row file and run again")
+    parser.add_argument(
+        "--daily", default="", help="comma-separated sizes: after each, a day later with a ten-row file, then a no-op run"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--fresh", action="store_true", help="generate the landing folders again")
     parser.add_argument("--no-floor", action="store_true")
@@ -420,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for size in (["sample"] if args.sample else []) + sizes:
-        results.append(bench_size(size, args.out, args.fresh, not args.no_floor, size == args.daily))
+        daily = size in {s.strip() for s in args.daily.split(",")}
+        results.append(bench_size(size, args.out, args.fresh, not args.no_floor, daily))
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
