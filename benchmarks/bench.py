@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="5k", help=f"comma-separated, from {', '.join(SIZES)}")
     parser.add_argument("--sample", action="store_true", help="also run the bundled sample (no floor: it has XLSX)")
     parser.add_argument(
-        "--daily", default="", help="comma-separated sizes: after each, a day later with a ten-row file, then a no-op run"
+        "--daily", default="", help="comma-separated sizes: after each, a day later with ten new rows, then a no-op run"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--fresh", action="store_true", help="generate the landing folders again")
