@@ -36,6 +36,8 @@ def test_the_smallest_benchmark_runs_and_the_floor_agrees_with_the_pipeline(tmp_
     # The daily run read the one new file and nothing else.
     assert result["daily"]["succeeded"]
     assert result["daily"]["files_read"] == [result["daily"]["new_file"]]
+    # The same again with nothing new succeeds (and does no modelling: tests/e2e/test_incremental.py).
+    assert result["daily"]["noop_succeeded"]
     assert "| 5k |" in (tmp_path / "results.md").read_text()
 
     # The comparison is real: one figure changed in the floor shows as two differing rows.
