@@ -129,11 +129,17 @@ def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> l
         if rounds > MAX_ROUNDS:
             # A table of small counts throughout: hide every open cell of the sums that still
             # give a cell away, which cannot give anything away.
+            hidden = sum(suppressed)
             for cell in pinned:
                 for number in containing.get(cell, []):
                     for other in equations[number]:
                         if not cells.known[other]:
                             suppressed[other] = True
+            if sum(suppressed) == hidden:
+                # Nothing more can be hidden and a cell is still given away (only cells a reader
+                # knows are left open): stop here; the disclosure check then fails the run and
+                # names the cell, where looping on would never end.
+                return suppressed
             continue
         for cell in pinned:
             found = [_cheapest(cells, equations[n], suppressed) for n in containing.get(cell, [])]

@@ -117,10 +117,19 @@ def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace)
 DOCS_PAGE = "dbt_docs.html"
 
 
+# What a build writes into a node of the manifest that is not the project: the SQL as compiled for
+# this build (a full or an incremental one) and when it was parsed.
+BUILD_FIELDS = {"compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected", "created_at"}
+
+
 def _project_fingerprint(manifest: Path) -> str:
-    """What the documentation shows (nodes, sources, docs), without the run's own metadata."""
+    """What the documentation shows (nodes, sources, docs), without the build's own metadata."""
     content = json.loads(manifest.read_text(encoding="utf-8"))
-    shown = {key: content.get(key) for key in ("nodes", "sources", "docs")}
+    nodes = {
+        unique_id: {key: value for key, value in node.items() if key not in BUILD_FIELDS}
+        for unique_id, node in content.get("nodes", {}).items()
+    }
+    shown = {"nodes": nodes, "sources": content.get("sources"), "docs": content.get("docs")}
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
 
 

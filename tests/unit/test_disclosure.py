@@ -162,3 +162,15 @@ def test_where_c_at_least_1_cannot_hold_the_reader_falls_back_to_0():
     # x + y = 0: both must be 0, whatever the reader first believed
     values = [0, 0, 0]
     assert disclosed(values, [True, True, False], [False] * 3, [total_of([0, 1], 2)], exhaustive=True) == [0, 1]
+
+
+def test_when_nothing_more_can_be_hidden_suppress_stops_and_the_attack_still_finds_the_cell():
+    # a + b = total, with b and the total public elsewhere: a = 1 can always be worked out. Hiding
+    # more cannot help, so suppress must return (before the fix it looped for ever) and leave the
+    # disclosure check to fail the run, naming the cell.
+    known = [False, True, True]
+    table = cells([1, 5, 6], known=known)
+    equations = [{0: 1, 1: 1, 2: -1}]
+    suppressed = suppress(table, equations, primary_max=2)
+    assert suppressed == [True, False, False]
+    assert disclosed(table.values, suppressed, known, equations) == [0]
