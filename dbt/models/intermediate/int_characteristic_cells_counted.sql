@@ -133,7 +133,8 @@ memberships as (
 
 ),
 
--- Each membership counts in its quarter and the year, and in its nature and the Total nature.
+-- Each membership counted once under its nature, in its quarter; the totals over quarters and
+-- natures are sums of these counts (one pass over the memberships, not four).
 labelled as (
 
     select
@@ -144,12 +145,15 @@ labelled as (
         case
             when memberships.breakdown_topic = 'Total' then natures.label
             else natures.characteristics_label
-        end as nature_of_notification
+        end as nature_of_notification,
+        count(*) as number_notifications
     from memberships
     inner join natures on memberships.nature = natures.code
+    group by all
 
 ),
 
+-- Each count in its quarter and the year, and in its nature and the Total nature.
 expanded as (
 
     select * from labelled
@@ -159,7 +163,8 @@ expanded as (
         'Total' as quarter,
         breakdown_topic,
         breakdown,
-        nature_of_notification
+        nature_of_notification,
+        number_notifications
     from labelled
     union all
     select
@@ -167,7 +172,8 @@ expanded as (
         quarter,
         breakdown_topic,
         breakdown,
-        'Total' as nature_of_notification
+        'Total' as nature_of_notification,
+        number_notifications
     from labelled
     union all
     select
@@ -175,7 +181,8 @@ expanded as (
         'Total' as quarter,
         breakdown_topic,
         breakdown,
-        'Total' as nature_of_notification
+        'Total' as nature_of_notification,
+        number_notifications
     from labelled
 
 ),
@@ -189,16 +196,18 @@ split as (
         'Total' as quarter,
         memberships.breakdown_topic,
         memberships.breakdown,
-        abuse_neglect.child_death_label as nature_of_notification
+        abuse_neglect.child_death_label as nature_of_notification,
+        count(*) as number_notifications
     from memberships
     inner join abuse_neglect on memberships.abuse_neglect = abuse_neglect.code
     where
         memberships.breakdown_topic = '{{ split_topic }}'
         and memberships.nature = '{{ var("child_death_split_nature") }}'
+    group by all
 
 ),
 
-memberships_counted as (
+counts as (
 
     select * from expanded
     union all
@@ -214,8 +223,8 @@ counted as (
         breakdown_topic,
         breakdown,
         nature_of_notification,
-        count(*) as number_notifications
-    from memberships_counted
+        sum(number_notifications)::bigint as number_notifications
+    from counts
     group by all
 
 ),

@@ -2,6 +2,13 @@
 -- each region and each LA live in the year, as at the run's as-at date (docs/rules.md §3, §4):
 -- national and LA counts unrounded, regional counts rounded; rates and medians c where fewer
 -- than the threshold of cases are due; percentages from unrounded counts.
+{#- The figures of a group of cases, at every level. -#}
+{%- set figures_of_cases -%}
+    count(*) filter (where cases.is_complete or cases.is_open_overdue) as number_due,
+    count(*) filter (where cases.is_on_time) as number_on_time,
+    count(*) filter (where cases.is_open_overdue) as number_open_overdue,
+    median(cases.elapsed_working_days) filter (where cases.is_complete) as median_working_days
+{%- endset %}
 with
 
 cases as (
@@ -120,82 +127,109 @@ cells as (
 
 ),
 
+-- Each year and measure's figures for England, each region and each LA: one grouped pass over
+-- the cases per level (not a join of every case to every area).
 figures as (
 
     select
-        cells.time_period,
-        cells.measure_code,
-        cells.geographic_level,
-        cells.region_code,
-        cells.old_la_code,
-        count(cases.notification_id) filter (where cases.is_complete or cases.is_open_overdue) as number_due,
-        count(cases.notification_id) filter (where cases.is_on_time) as number_on_time,
-        count(cases.notification_id) filter (where cases.is_open_overdue) as number_open_overdue,
-        median(cases.elapsed_working_days) filter (where cases.is_complete) as median_working_days
-    from cells
-    left join cases
-        on
-            cells.time_period = cases.reporting_year
-            and cells.measure_code = cases.measure_code
-            and (cells.region_code is null or cells.region_code = cases.region_code)
-            and (cells.old_la_code is null or cells.old_la_code = cases.published_la_code)
+        cases.reporting_year as time_period,
+        cases.measure_code,
+        'National' as geographic_level,
+        null as region_code,
+        null as old_la_code,
+        {{ figures_of_cases }}
+    from cases
+    group by all
+    union all
+    select
+        cases.reporting_year as time_period,
+        cases.measure_code,
+        'Regional' as geographic_level,
+        cases.region_code,
+        null as old_la_code,
+        {{ figures_of_cases }}
+    from cases
+    group by all
+    union all
+    select
+        cases.reporting_year as time_period,
+        cases.measure_code,
+        'Local authority' as geographic_level,
+        cases.region_code,
+        cases.published_la_code as old_la_code,
+        {{ figures_of_cases }}
+    from cases
     group by all
 
 ),
 
-final as (
+-- Every cell, with 0 where no case is due.
+cell_figures as (
 
     select
-        cells.time_period::varchar as time_period,
-        'Reporting year' as time_identifier,
-        cells.geographic_level,
-        england.country_code,
-        england.country_name,
-        coalesce(cells.region_code, '') as region_code,
-        coalesce(cells.region_name, '') as region_name,
-        coalesce(cells.new_la_code, '') as new_la_code,
-        coalesce(cells.la_name, '') as la_name,
-        coalesce(cells.old_la_code, '') as old_la_code,
-        cells.measure,
-        case
-            when cells.geographic_level = 'Regional' then {{ regional_count('figures.number_due') }}
-            else figures.number_due::varchar
-        end as number_due,
-        case
-            when figures.number_due = 0 then '0'
-            when figures.number_due < {{ var('timeliness_min_due') }} then 'c'
-            when cells.geographic_level = 'Regional' then {{ regional_count('figures.number_on_time') }}
-            else figures.number_on_time::varchar
-        end as number_on_time,
-        case
-            when figures.number_due between 1 and {{ var('timeliness_min_due') }} - 1 then 'c'
-            else {{ percent_1dp('figures.number_on_time', 'figures.number_due') }}
-        end as percent_on_time,
-        case
-            when figures.number_due between 1 and {{ var('timeliness_min_due') }} - 1 then 'c'
-            else {{ one_dp('figures.median_working_days') }}
-        end as median_working_days,
-        case
-            -- A measure that runs backwards from publication has no deadline, so nothing is overdue.
-            when cells.rule = 'at_least' then 'z'
-            when cells.geographic_level = 'Regional' then {{ regional_count('figures.number_open_overdue') }}
-            else figures.number_open_overdue::varchar
-        end as number_open_overdue
+        cells.*,
+        coalesce(figures.number_due, 0) as number_due,
+        coalesce(figures.number_on_time, 0) as number_on_time,
+        coalesce(figures.number_open_overdue, 0) as number_open_overdue,
+        figures.median_working_days
     from cells
-    inner join figures
+    left join figures
         on
             cells.time_period = figures.time_period
             and cells.measure_code = figures.measure_code
             and cells.geographic_level = figures.geographic_level
             and cells.region_code is not distinct from figures.region_code
             and cells.old_la_code is not distinct from figures.old_la_code
+
+),
+
+final as (
+
+    select
+        cell_figures.time_period::varchar as time_period,
+        'Reporting year' as time_identifier,
+        cell_figures.geographic_level,
+        england.country_code,
+        england.country_name,
+        coalesce(cell_figures.region_code, '') as region_code,
+        coalesce(cell_figures.region_name, '') as region_name,
+        coalesce(cell_figures.new_la_code, '') as new_la_code,
+        coalesce(cell_figures.la_name, '') as la_name,
+        coalesce(cell_figures.old_la_code, '') as old_la_code,
+        cell_figures.measure,
+        case
+            when cell_figures.geographic_level = 'Regional' then {{ regional_count('cell_figures.number_due') }}
+            else cell_figures.number_due::varchar
+        end as number_due,
+        case
+            when cell_figures.number_due = 0 then '0'
+            when cell_figures.number_due < {{ var('timeliness_min_due') }} then 'c'
+            when cell_figures.geographic_level = 'Regional' then {{ regional_count('cell_figures.number_on_time') }}
+            else cell_figures.number_on_time::varchar
+        end as number_on_time,
+        case
+            when cell_figures.number_due between 1 and {{ var('timeliness_min_due') }} - 1 then 'c'
+            else {{ percent_1dp('cell_figures.number_on_time', 'cell_figures.number_due') }}
+        end as percent_on_time,
+        case
+            when cell_figures.number_due between 1 and {{ var('timeliness_min_due') }} - 1 then 'c'
+            else {{ one_dp('cell_figures.median_working_days') }}
+        end as median_working_days,
+        case
+            -- A measure that runs backwards from publication has no deadline, so nothing is overdue.
+            when cell_figures.rule = 'at_least' then 'z'
+            when cell_figures.geographic_level = 'Regional'
+                then {{ regional_count('cell_figures.number_open_overdue') }}
+            else cell_figures.number_open_overdue::varchar
+        end as number_open_overdue
+    from cell_figures
     cross join england
     order by
-        cells.time_period,
-        cells.publish_order,
-        cells.level_order,
-        cells.region_code nulls first,
-        cells.old_la_code nulls first
+        cell_figures.time_period,
+        cell_figures.publish_order,
+        cell_figures.level_order,
+        cell_figures.region_code nulls first,
+        cell_figures.old_la_code nulls first
 
 )
 

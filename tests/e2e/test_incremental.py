@@ -1,0 +1,287 @@
+"""Incremental runs give exactly what a full rebuild gives (issue 15; README, "Incremental runs").
+
+A property test: for each seed, a random sequence of days, each with a few new files (new
+notifications, amendments, withdrawals, duplicate links across files and loops, late lower
+versions, versions stamped long before they are delivered, quarantined newer versions, review
+milestones, an la_context correction), and the as-at date moving on by a random number of days
+(sometimes not at all). After every day the warehouse that has taken the days one run at a time is
+compared with a warehouse built from scratch over the same folder as at the same date: every table
+of the marts, intermediate, publish and dashboards schemas, row for row, and every published and
+internal CSV, byte for byte. The files are written here by a generator of this test's own, not the
+product's. SINSTATS_PROPERTY_SEEDS="1,2,3" runs other seeds.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import filecmp
+import os
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.parameters import london_today
+from pipelines.runner import run_pipeline
+from pipelines.settings import Settings, load_settings
+
+SEEDS = [int(s) for s in os.environ.get("SINSTATS_PROPERTY_SEEDS", "11,29").split(",")]
+DAYS = 4
+# LAs live over the whole series (no reorganisation), in different regions.
+LAS = ["201", "202", "204", "315", "353", "354", "802", "891"]
+NATURES = ["child_death"] * 3 + ["serious_harm"] * 5 + ["other"] * 2 + ["care_leaver_death"]
+ETHNICITIES = ["WBRI", "WIRI", "WROM", "MWBC", "AIND", "BAFR", "CHNE", "NOBT", "REFU"]
+NOTIFICATION_COLUMNS = [
+    "notification_id", "record_version", "record_updated_at", "record_status", "duplicate_of", "la_code",
+    "incident_date", "la_aware_date", "notification_date", "nature", "abuse_neglect", "children_involved",
+    "child_sex", "child_age", "child_ethnicity", "child_disability", "child_looked_after", "child_cin_plan",
+    "child_cp_plan", "known_to_agency", "placement_type",
+]  # fmt: skip
+REVIEW_COLUMNS = [
+    "notification_id", "record_updated_at", "rapid_review_received_date", "rapid_review_outcome",
+    "lcspr_decision_date", "lcspr_sent_to_panel_date", "lcspr_published_date",
+]  # fmt: skip
+# Columns that say when this warehouse took a file, not what was in it: they differ between two
+# warehouses that took the same files on different days, by design.
+LOAD_TIME_COLUMNS = {"loaded_at", "first_seen_at", "rejected_at", "quarantined_at", "run_id"}
+COMPARED_SCHEMAS = ("intermediate", "marts", "publish", "dashboards")
+NOT_COMPARED = {"int_changed_notifications"}  # what an incremental build computed again: empty on a full one
+
+
+@dataclass
+class Series:
+    """The notifications sent so far, as their LAs hold them: the latest version of each."""
+
+    rng: random.Random
+    latest: dict[str, dict[str, str]] = field(default_factory=dict)
+    next_id: int = 1
+
+    def new(self, day: dt.date, back: int = 60) -> dict[str, str]:
+        rng = self.rng
+        notified = max(dt.date(2018, 4, 1), day - dt.timedelta(days=rng.randint(0, back)))
+        aware = notified - dt.timedelta(days=rng.randint(0, 9))
+        nature = rng.choice(NATURES)
+        row = {
+            "notification_id": f"SIN-{self.next_id:06d}",
+            "record_version": "1",
+            "record_updated_at": f"{notified.isoformat()}T10:00:00",
+            "record_status": "active",
+            "duplicate_of": "",
+            "la_code": rng.choice(LAS),
+            "incident_date": (aware - dt.timedelta(days=rng.randint(0, 5))).isoformat(),
+            "la_aware_date": aware.isoformat(),
+            "notification_date": notified.isoformat(),
+            "nature": nature,
+            "abuse_neglect": rng.choice(["known", "suspected", "not_suspected"]),
+            "children_involved": "1",
+            "child_sex": rng.choice("MFU"),
+            "child_age": str(rng.randint(18, 24) if nature == "care_leaver_death" else rng.randint(0, 17)),
+            "child_ethnicity": rng.choice(ETHNICITIES),
+            **{
+                column: rng.choice("YNU")
+                for column in ("child_disability", "child_looked_after", "child_cin_plan", "child_cp_plan")
+            },
+            "known_to_agency": rng.choice("YNU"),
+            "placement_type": rng.choice(["home", "foster", "residential", "unknown"]),
+        }
+        self.next_id += 1
+        return row
+
+    def amended(self, day: dt.date, change: str) -> dict[str, str]:
+        rng = self.rng
+        old = self.latest[rng.choice(sorted(self.latest))]
+        row = {**old, "record_version": str(int(old["record_version"]) + 1)}
+        row["record_updated_at"] = f"{day.isoformat()}T{rng.randint(8, 17):02d}:00:00"
+        if change == "withdraw":
+            row["record_status"] = "withdrawn"
+        elif change == "link":  # a duplicate link to another notification, loops and chains included
+            row["duplicate_of"] = rng.choice(sorted(self.latest))
+        elif change == "unlink":
+            row["duplicate_of"] = ""
+        elif change == "move":  # into another reporting year, another LA, another nature
+            moved = dt.date.fromisoformat(old["notification_date"]) + dt.timedelta(days=rng.choice([-200, 120, 300]))
+            moved = min(max(moved, dt.date(2018, 4, 1)), day)
+            row.update(notification_date=moved.isoformat(), la_aware_date=moved.isoformat())
+            row.update(incident_date=moved.isoformat(), la_code=rng.choice(LAS))
+            row["nature"] = rng.choice(NATURES[:-1]) if old["nature"] != "care_leaver_death" else old["nature"]
+        elif change == "reinstate":
+            row["record_status"] = "active"
+        return row
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def la_context(year: int, rng: random.Random) -> list[dict[str, str]]:
+    return [
+        {
+            "time_period": str(year),
+            "la_code": la,
+            "cin_31march": str(rng.randint(100, 4000)),
+            "idaci_avgscore": f"{rng.uniform(0.1, 0.4):.3f}",
+            "ons_midyear_population": str(rng.randint(20_000, 300_000)),
+        }
+        for la in LAS
+    ]
+
+
+def write_day(landing: Path, series: Series, day: dt.date, step: int) -> None:
+    """One day's files: new notifications and changes to earlier ones, in one file or two. Every
+    file has a name of its own (two runs can fall on the same day)."""
+    rng = series.rng
+    first = step == 0
+    stamp = f"{day:%Y%m%d}_{step}"
+    # The first day: a national year and a half (so that disclosure control can protect every
+    # cell, as it can at the national volume; a few dozen rows in all cannot be protected). Later
+    # days: a few new notifications, mostly recent.
+    rows = [series.new(day, 540) for _ in range(900)] if first else [series.new(day) for _ in range(rng.randint(2, 8))]
+    if not first:
+        for change in rng.choices(["withdraw", "link", "unlink", "move", "reinstate"], k=rng.randint(3, 8)):
+            rows.append(series.amended(day, change))
+        # A new notification that duplicates one from an earlier file.
+        duplicate = series.new(day)
+        duplicate["duplicate_of"] = rng.choice(sorted(series.latest))
+        rows.append(duplicate)
+        # A late, lower version of a notification already amended: it must not stand.
+        amended = [v for v in series.latest.values() if int(v["record_version"]) > 1]
+        if amended:
+            late = dict(rng.choice(amended))
+            late.update(record_version=str(int(late["record_version"]) - 1), nature="other")
+            late["record_updated_at"] = "2018-04-02T09:00:00"  # stamped long before it is delivered
+            rows.append(late)
+    split = rng.randint(0, len(rows)) if not first else len(rows)
+    write_csv(landing / f"notifications_{stamp}.csv", NOTIFICATION_COLUMNS, rows[:split])
+    if rows[split:]:
+        write_csv(landing / f"notifications_{stamp}_b.csv", NOTIFICATION_COLUMNS, rows[split:])
+    for row in rows:
+        current = series.latest.get(row["notification_id"])
+        if current is None or int(row["record_version"]) >= int(current["record_version"]):
+            series.latest[row["notification_id"]] = row
+    if not first and rng.random() < 0.7:
+        # A newer version that breaks a rule: quarantined, and its notification flagged.
+        target = dict(series.latest[rng.choice(sorted(series.latest))])
+        target.update(record_version=str(int(target["record_version"]) + 1), nature="not_a_nature")
+        target["record_updated_at"] = f"{day.isoformat()}T18:00:00"
+        write_csv(landing / f"notifications_{stamp}_q.csv", NOTIFICATION_COLUMNS, [target])
+    reviews = []
+    for notification in rng.sample(sorted(series.latest.values(), key=lambda r: r["notification_id"]), k=6):
+        notified = dt.date.fromisoformat(notification["notification_date"])
+        received = min(notified + dt.timedelta(days=rng.randint(5, 40)), day)
+        outcome = rng.choice(["pending", "lcspr", "no_lcspr"])
+        decision = received + dt.timedelta(days=rng.randint(1, 20)) if outcome == "lcspr" else None
+        sent = decision + dt.timedelta(days=rng.randint(60, 200)) if decision and rng.random() < 0.5 else None
+        published = sent + dt.timedelta(days=rng.randint(10, 90)) if sent and rng.random() < 0.5 else None
+        reviews.append(
+            {
+                "notification_id": notification["notification_id"],
+                "record_updated_at": f"{day.isoformat()}T12:00:00",
+                "rapid_review_received_date": received.isoformat(),
+                "rapid_review_outcome": outcome,
+                "lcspr_decision_date": decision.isoformat() if decision and decision <= day else "",
+                "lcspr_sent_to_panel_date": sent.isoformat() if sent and sent <= day else "",
+                "lcspr_published_date": published.isoformat() if published and published <= day else "",
+            }
+        )
+    write_csv(landing / f"reviews_{stamp}.csv", REVIEW_COLUMNS, reviews)
+    if first:
+        for year in range(2019, day.year + 1):
+            write_csv(landing / f"la_context_{year}.csv", list(la_context(year, rng)[0]), la_context(year, rng))
+    elif rng.random() < 0.5:
+        year = rng.randint(2019, day.year - 1)
+        name = f"la_context_{year}_corrected_{stamp}.csv"  # replaces the year's figures
+        write_csv(landing / name, list(la_context(year, rng)[0]), la_context(year, rng))
+
+
+def columns(connection: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> str:
+    names = connection.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
+        "order by column_index",
+        [database, schema, table],
+    ).fetchall()
+    return ", ".join(f'"{name}"' for (name,) in names if name not in LOAD_TIME_COLUMNS)
+
+
+def differing_tables(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:
+    """Each table whose rows differ: (rows only in the incremental one, rows only in the full one)."""
+    differences = {}
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{incremental}' as incremental (read_only)")
+        connection.execute(f"attach '{full}' as full_build (read_only)")
+        tables = connection.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'full_build' "
+            f"and schema_name in {COMPARED_SCHEMAS} order by all"
+        ).fetchall()
+        assert len(tables) > 25
+        for schema, table in tables:
+            if table in NOT_COMPARED:
+                continue
+            chosen = columns(connection, "full_build", schema, table)
+            only = [
+                connection.sql(
+                    f"select count(*) from (select {chosen} from {a}.{schema}.{table} "
+                    f"except all select {chosen} from {b}.{schema}.{table})"
+                ).fetchall()[0][0]
+                for a, b in (("incremental", "full_build"), ("full_build", "incremental"))
+            ]
+            if any(only):
+                differences[f"{schema}.{table}"] = (only[0], only[1])
+    return differences
+
+
+def differing_files(incremental: Settings, full: Settings) -> list[str]:
+    """Every CSV of the current and internal folders that is not byte for byte the same."""
+    found = []
+    for folder in ("current", "internal"):
+        a, b = incremental.publish / folder, full.publish / folder
+        names = {p.relative_to(a) for p in a.rglob("*.csv")} | {p.relative_to(b) for p in b.rglob("*.csv")}
+        assert any(name.name.startswith("sin_") for name in names) or folder == "internal"
+        found += [f"{folder}/{name}" for name in sorted(names) if not filecmp.cmp(a / name, b / name, shallow=False)]
+    return found
+
+
+def build_mode(settings: Settings) -> str:
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        return (
+            "incremental"
+            if connection.sql("select is_incremental from reference.run_parameters").fetchall()[0][0]
+            else "full"
+        )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_run_equals_a_full_rebuild_over_the_same_files(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    series = Series(rng)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    incremental = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
+    day = dt.date(2025, 9, 1) + dt.timedelta(days=rng.randint(0, 60))
+    modes = []
+    for step in range(DAYS):
+        write_day(landing, series, day, step)
+        outcome = run_pipeline(incremental, day, progress=lambda _line: None)
+        assert outcome.success, (seed, step, outcome.failures)
+        modes.append(build_mode(incremental))
+        full_folder = tmp_path / f"full-{step}"
+        full = load_settings(landing, full_folder / "sin.duckdb", full_folder / "publish")
+        assert run_pipeline(full, day, progress=lambda _line: None).success
+        assert differing_tables(incremental.analysts_copy, full.analysts_copy) == {}, (seed, step, day)
+        assert differing_files(incremental, full) == [], (seed, step, day)
+        shutil.rmtree(full_folder)
+        # The as-at date moves on by a few days, or across a year end, or not at all.
+        day = min(day + dt.timedelta(days=rng.choice([0, 1, 3, 40, 200])), london_today())
+    # The runs after the first were incremental ones: the property is about them.
+    assert modes[0] == "full" and set(modes[1:]) == {"incremental"}, modes
+    with duckdb.connect(str(incremental.analysts_copy), read_only=True) as connection:
+        quarantined = connection.sql("select count(*) from quarantine.rows").fetchall()[0][0]
+        linked = connection.sql("select count(*) from marts.fct_notifications where counting_reason = 'duplicate'")
+        withdrawn = connection.sql("select count(*) from marts.fct_notifications where record_status = 'withdrawn'")
+        assert quarantined > 0 and linked.fetchall()[0][0] > 0 and withdrawn.fetchall()[0][0] > 0
