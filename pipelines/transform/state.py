@@ -193,6 +193,7 @@ def start_build(
     connection: duckdb.DuckDBPyConnection, build_id: str, as_at: dt.date, plan: BuildPlan, incremental: list[str]
 ) -> None:
     models = list(plan.full_refresh_models) if plan.is_incremental else incremental
+    connection.execute(DDL)
     connection.execute(
         "insert or replace into pipeline.builds values (?, now(), null, ?, ?, ?, null)",
         [build_id, as_at, plan.is_incremental, models],

@@ -285,3 +285,30 @@ def test_every_run_equals_a_full_rebuild_over_the_same_files(tmp_path: Path, see
         linked = connection.sql("select count(*) from marts.fct_notifications where counting_reason = 'duplicate'")
         withdrawn = connection.sql("select count(*) from marts.fct_notifications where record_status = 'withdrawn'")
         assert quarantined > 0 and linked.fetchall()[0][0] > 0 and withdrawn.fetchall()[0][0] > 0
+
+
+def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_everything(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    day = dt.date(2025, 9, 1)
+    write_day(landing, Series(rng), day, 0)
+    settings = load_settings(landing, tmp_path / "warehouse" / "sin.duckdb", tmp_path / "publish")
+    first = run_pipeline(settings, day, progress=lambda _line: None)
+    assert first.success and first.nothing_new_since is None
+    published = settings.current.resolve()
+    lines: list[str] = []
+    again = run_pipeline(settings, day, progress=lines.append)
+    assert again.success and again.nothing_new_since is not None
+    assert "nothing new since the last good run" in again.summary()
+    # Only the ingest and the bank holidays ran: no model, no page, no new published version.
+    assert [line.split(":")[0] for line in lines if "done in" in line] == [
+        "read, validate and load the extracts",
+        "bank holidays",
+    ]
+    assert settings.current.resolve() == published
+    # A new as-at date is not nothing new; --full-refresh rebuilds every model.
+    assert run_pipeline(settings, day + dt.timedelta(days=1), progress=lambda _line: None).nothing_new_since is None
+    assert build_mode(settings) == "incremental"
+    forced = run_pipeline(settings, day + dt.timedelta(days=1), progress=lambda _line: None, full_refresh=True)
+    assert forced.success and forced.nothing_new_since is None and build_mode(settings) == "full"

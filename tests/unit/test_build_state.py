@@ -1,0 +1,150 @@
+"""Which models a build rebuilds in full, and what an incremental one starts from (pipelines/transform/state.py)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+
+from pipelines.transform import state
+
+D = dt.date
+
+
+def manifest() -> dict:
+    """A small project: a seed, two models in a chain, one other model, one macro calling another."""
+
+    def model(name: str, code: str, parents: list[str], macros: list[str], incremental: bool = True) -> dict:
+        return {
+            "resource_type": "model",
+            "name": name,
+            "raw_code": code,
+            "checksum": {"checksum": f"sha-{code}"},
+            "config": {"materialized": "incremental" if incremental else "table"},
+            "depends_on": {"nodes": parents, "macros": macros},
+        }
+
+    return {
+        "macros": {
+            "macro.p.outer": {
+                "macro_sql": "{{ inner() }} + {{ var('threshold') }}",
+                "depends_on": {"macros": ["macro.p.inner"]},
+            },
+            "macro.p.inner": {"macro_sql": "1", "depends_on": {"macros": []}},
+        },
+        "nodes": {
+            "seed.p.codes": {
+                "resource_type": "seed",
+                "name": "codes",
+                "checksum": {"checksum": "seed-v1"},
+                "config": {},
+            },
+            "model.p.base": model("base", "select {{ outer() }}", ["seed.p.codes"], ["macro.p.outer"]),
+            "model.p.top": model("top", "select * from base", ["model.p.base", "source.p.reference.bank_holidays"], []),
+            "model.p.other": model("other", "select {{ var('label') }}", [], [], incremental=False),
+        },
+    }
+
+
+VARS = {"threshold": 5, "label": "x"}
+
+
+def prints(project: dict, variables: dict = VARS, holidays: str = "h1") -> dict[str, str]:
+    return state.model_fingerprints(project, variables, {"source.p.reference.bank_holidays": holidays})
+
+
+def changed(after: dict[str, str], before: dict[str, str]) -> set[str]:
+    return {name for name in after if after[name] != before.get(name)}
+
+
+def test_a_change_reaches_the_models_that_use_it_and_those_downstream_only():
+    before = prints(manifest())
+    assert prints(manifest()) == before  # the same project, the same fingerprints
+
+    edited = manifest()
+    edited["macros"]["macro.p.inner"]["macro_sql"] = "2"  # a macro called by a macro base calls
+    assert changed(prints(edited), before) == {"base", "top"}
+
+    assert changed(prints(manifest(), {**VARS, "threshold": 6}), before) == {"base", "top"}  # read via the macro
+    assert changed(prints(manifest(), {**VARS, "label": "y"}), before) == {"other"}
+
+    seeded = manifest()
+    seeded["nodes"]["seed.p.codes"]["checksum"]["checksum"] = "seed-v2"
+    assert changed(prints(seeded), before) == {"base", "top"}
+
+    assert changed(prints(manifest(), holidays="h2"), before) == {"top"}  # the bank holidays changed
+
+    configured = copy.deepcopy(manifest())
+    configured["nodes"]["model.p.top"]["config"]["on_schema_change"] = "append_new_columns"
+    assert changed(prints(configured), before) == {"top"}
+
+
+@pytest.fixture
+def connection():
+    with duckdb.connect() as database:
+        database.execute("create schema raw; create table raw.loaded_files (file_sha256 varchar)")
+        yield database
+
+
+INCREMENTAL = ["base", "top"]
+
+
+def complete(connection, build_id: str, as_at: dt.date, fingerprints: dict[str, str]) -> None:
+    plan = state.BuildPlan(True, fingerprints=fingerprints)
+    state.start_build(connection, build_id, as_at, plan, INCREMENTAL)
+    state.complete_build(connection, build_id, plan)
+
+
+def test_the_first_build_and_an_asked_for_one_are_full(connection):
+    fingerprints = {"base": "a", "top": "b"}
+    assert not state.plan_build(connection, D(2026, 1, 5), fingerprints, INCREMENTAL).is_incremental
+    complete(connection, "run-1", D(2026, 1, 5), fingerprints)
+    assert not state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL, "asked").is_incremental
+
+
+def test_an_incremental_build_knows_how_far_the_as_at_date_moved(connection):
+    fingerprints = {"base": "a", "top": "b"}
+    complete(connection, "run-1", D(2026, 1, 5), fingerprints)
+    same_day = state.plan_build(connection, D(2026, 1, 5), fingerprints, INCREMENTAL)
+    assert same_day.is_incremental and same_day.as_at_floor is None and same_day.full_refresh_models == ()
+    next_day = state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL)
+    assert next_day.as_at_floor == D(2026, 1, 5)
+    back = state.plan_build(connection, D(2026, 1, 2), fingerprints, INCREMENTAL)
+    assert back.as_at_floor == D(2026, 1, 2)
+
+
+def test_a_changed_model_is_rebuilt_in_full_and_only_it(connection):
+    complete(connection, "run-1", D(2026, 1, 5), {"base": "a", "top": "b"})
+    plan = state.plan_build(connection, D(2026, 1, 5), {"base": "a", "top": "B"}, INCREMENTAL)
+    assert plan.is_incremental and plan.full_refresh_models == ("top",)
+    everything = state.plan_build(connection, D(2026, 1, 5), {"base": "A", "top": "B"}, INCREMENTAL)
+    assert not everything.is_incremental
+
+
+def test_what_an_unfinished_build_did_is_done_again(connection):
+    fingerprints = {"base": "a", "top": "b"}
+    complete(connection, "run-1", D(2026, 1, 5), fingerprints)
+    # Killed on 20 January, half-way through rebuilding `top` in full after a change since undone.
+    killed = state.BuildPlan(True, ("top",), fingerprints={"base": "a", "top": "B"})
+    state.start_build(connection, "run-2", D(2026, 1, 20), killed, INCREMENTAL)
+    plan = state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL)
+    assert plan.full_refresh_models == ("top",)
+    assert plan.as_at_floor == D(2026, 1, 5)  # the earliest of 5, 6 and 20 January
+    # Once a build completes, the unfinished one no longer counts.
+    complete(connection, "run-3", D(2026, 1, 6), fingerprints)
+    after = state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL)
+    assert after.full_refresh_models == () and after.as_at_floor is None
+
+
+def test_a_completed_build_records_the_files_it_used(connection):
+    connection.execute("insert into raw.loaded_files values ('f1'), ('f2')")
+    complete(connection, "run-1", D(2026, 1, 5), {"base": "a"})
+    connection.execute("insert into raw.loaded_files values ('f3')")
+    complete(connection, "run-2", D(2026, 1, 5), {"base": "a"})
+    built = connection.sql("select file_sha256, build_id from pipeline.built_files order by 1").fetchall()
+    assert built == [("f1", "run-1"), ("f2", "run-1"), ("f3", "run-2")]
+    recorded = connection.sql("select fingerprints from pipeline.builds where build_id = 'run-2'").fetchall()[0][0]
+    assert json.loads(recorded) == {"base": "a"}
