@@ -28,6 +28,7 @@ import pytest
 from pipelines.parameters import london_today
 from pipelines.runner import run_pipeline
 from pipelines.settings import Settings, load_settings
+from tests.dbt_command import dbt
 
 SEEDS = [int(s) for s in os.environ.get("SINSTATS_PROPERTY_SEEDS", "11,29").split(",")]
 DAYS = 4
@@ -312,3 +313,31 @@ def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_every
     assert build_mode(settings) == "incremental"
     forced = run_pipeline(settings, day + dt.timedelta(days=1), progress=lambda _line: None, full_refresh=True)
     assert forced.success and forced.nothing_new_since is None and build_mode(settings) == "full"
+
+
+def test_an_incremental_build_tests_the_rows_it_wrote_and_a_full_build_every_row(sample_run, tmp_path: Path) -> None:
+    settings, outcome = sample_run
+    assert outcome.success
+    database = tmp_path / "sin.duckdb"
+    shutil.copyfile(settings.analysts_copy, database)
+    with duckdb.connect(str(database)) as connection:
+        # A duplicate row of SIN-000001 that an (imagined) incremental build wrote.
+        connection.execute(
+            "insert into marts.fct_notifications select * from marts.fct_notifications where notification_id = 'SIN-000001'"
+        )
+        connection.execute(
+            "create or replace table intermediate.int_changed_notifications as select 'SIN-000002' as notification_id"
+        )
+
+    def unique_test_fails(incremental: bool, changed: str) -> bool:
+        with duckdb.connect(str(database)) as connection:
+            connection.execute("update reference.run_parameters set is_incremental = ?", [incremental])
+            connection.execute("update intermediate.int_changed_notifications set notification_id = ?", [changed])
+        result = dbt(["test", "--select", "fct_notifications,test_name:unique"], database, tmp_path)
+        assert "Done." in result.stdout, result.stdout[-2000:]
+        return result.returncode != 0
+
+    assert unique_test_fails(incremental=False, changed="SIN-000002")  # a full build tests every row
+    assert unique_test_fails(incremental=True, changed="SIN-000001")  # the rows this build wrote
+    # Rows no build of this run wrote were tested when they were written: not again.
+    assert not unique_test_fails(incremental=True, changed="SIN-000002")
