@@ -74,10 +74,12 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
             yield from dbt.cli([*build, "--full-refresh"], context=context, target_path=settings.dbt_target).stream()
         elif plan.full_refresh_models:
             # Everything not downstream of a changed model first, incrementally; then those in full.
+            # (Both by --exclude: dagster-dbt adds its own `--select fqn:*` to every command.)
             changed = " ".join(f"{model}+" for model in plan.full_refresh_models)
             cli = [*build, "--exclude", changed]
             yield from dbt.cli(cli, context=context, target_path=settings.dbt_target).stream()
-            cli = [*build, "--select", changed, "--full-refresh"]
+            others = " ".join(state.everything_else(manifest, plan.full_refresh_models))
+            cli = [*build, "--full-refresh", "--exclude", others]
             yield from dbt.cli(cli, context=context, target_path=settings.dbt_target).stream()
         else:
             yield from dbt.cli(build, context=context, target_path=settings.dbt_target).stream()

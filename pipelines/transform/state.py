@@ -146,6 +146,22 @@ def model_fingerprints(
     }
 
 
+def everything_else(manifest: Mapping[str, Any], models: tuple[str, ...]) -> list[str]:
+    """The names of the nodes (models, seeds, data tests) not downstream of `models` (nor them)."""
+    nodes, children = manifest["nodes"], manifest["child_map"]
+    pending = [uid for uid, node in nodes.items() if node["resource_type"] == "model" and node["name"] in models]
+    downstream = set(pending)
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in downstream:
+                downstream.add(child)
+                pending.append(child)
+    kinds = ("model", "seed", "test", "snapshot")
+    return sorted(
+        node["name"] for uid, node in nodes.items() if node["resource_type"] in kinds and uid not in downstream
+    )
+
+
 def incremental_models(manifest: Mapping[str, Any]) -> list[str]:
     return sorted(
         node["name"]

@@ -14,6 +14,7 @@ product's. SINSTATS_PROPERTY_SEEDS="1,2,3" runs other seeds.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import filecmp
 import os
@@ -341,3 +342,40 @@ def test_an_incremental_build_tests_the_rows_it_wrote_and_a_full_build_every_row
     assert unique_test_fails(incremental=True, changed="SIN-000001")  # the rows this build wrote
     # Rows no build of this run wrote were tested when they were written: not again.
     assert not unique_test_fails(incremental=True, changed="SIN-000002")
+
+
+def test_a_model_whose_code_changed_is_rebuilt_in_full_with_what_is_downstream(tmp_path: Path, monkeypatch) -> None:
+    """The two dbt commands of such a build (the rest incrementally, then the changed model and
+    everything downstream with --full-refresh), as when int_timeliness_cases' SQL has changed."""
+    from pipelines.transform import state
+
+    rng = random.Random(7)
+    series = Series(rng)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    day = dt.date(2025, 9, 1)
+    write_day(landing, series, day, 0)
+    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
+    assert run_pipeline(settings, day, progress=lambda _line: None).success
+
+    planned = state.plan_build
+
+    def code_changed(*arguments, **keywords):
+        plan = planned(*arguments, **keywords)
+        return dataclasses.replace(plan, full_refresh_models=("int_timeliness_cases",))
+
+    monkeypatch.setattr(state, "plan_build", code_changed)
+    day += dt.timedelta(days=3)
+    write_day(landing, series, day, 1)
+    outcome = run_pipeline(settings, day, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        last = connection.sql(
+            "select is_incremental, full_refresh_models from pipeline.builds order by started_at desc limit 1"
+        ).fetchall()
+    assert last == [(True, ["int_timeliness_cases"])]
+    monkeypatch.undo()
+    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
+    assert run_pipeline(full, day, progress=lambda _line: None).success
+    assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
+    assert differing_files(settings, full) == []
