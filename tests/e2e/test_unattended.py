@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import signal
@@ -16,6 +17,8 @@ import pytest
 
 from pipelines.generate.synthetic import GenerateOptions, generate
 from pipelines.ingest.assets import files_that_do_not_add_up
+from pipelines.runner import run_pipeline
+from pipelines.settings import load_settings
 from tests.conftest import notification, write_csv
 
 pytestmark = pytest.mark.e2e
@@ -86,6 +89,22 @@ def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_reco
         assert files_that_do_not_add_up(connection) == []
         loaded = connection.execute("select count(*), count(distinct file_sha256) from raw.loaded_files").fetchone()
     assert loaded[0] == loaded[1] == len(list(landing.iterdir()))
+    # The recovering run was incremental, after a build that did not complete: it gives what a
+    # full build from scratch over the same folder gives.
+    from tests.e2e.test_incremental import differing_files, differing_tables
+
+    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
+    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
+    assert run_pipeline(full, dt.date(2026, 10, 1), progress=lambda _line: None).success
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        builds = connection.sql(
+            "select is_incremental, finished_at is not null from pipeline.builds order by started_at"
+        ).fetchall()
+    # The first build (full), the killed one (incremental; unfinished unless the kill came late),
+    # the recovering one (incremental, completed).
+    assert len(builds) == 3 and builds[0] == (False, True) and builds[1][0] and builds[2] == (True, True)
+    assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
+    assert differing_files(settings, full) == []
 
 
 def test_two_runs_started_together_never_corrupt_anything(tmp_path, landing):
