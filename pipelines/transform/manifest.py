@@ -25,9 +25,12 @@ DATABASE_VARIABLE = "SINSTATS_DBT_DATABASE"
 _background: subprocess.Popen[bytes] | None = None
 
 
+# The folders of the dbt project's own files (dbt_project.yml's paths).
+DBT_SOURCE_FOLDERS = ("models", "seeds", "macros", "data-tests")
+
+
 def _newest_source_mtime(root: Path) -> float:
-    folders = ("models", "seeds", "macros", "data-tests")
-    files = [p for folder in folders for p in (root / folder).rglob("*") if p.is_file()]
+    files = [p for folder in DBT_SOURCE_FOLDERS for p in (root / folder).rglob("*") if p.is_file()]
     files += [root / "dbt_project.yml", root / "profiles.yml"]
     return max(p.stat().st_mtime for p in files)
 

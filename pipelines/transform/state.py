@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 
 from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from pipelines.transform.manifest import DBT_SOURCE_FOLDERS
 
 DDL = """
 create schema if not exists pipeline;
@@ -243,13 +244,15 @@ create table if not exists pipeline.good_runs (
     run_key varchar not null
 );
 """
-CODE_FOLDERS = ("pipelines", "schemas", "dashboards", "dbt/models", "dbt/macros", "dbt/seeds", "dbt/data-tests")
+PYTHON_PACKAGES = ("pipelines", "schemas", "dashboards")
 
 
 @cache
 def code_digest() -> str:
     """A digest of the code a run executes: the Python packages and the dbt project."""
-    files = sorted(p for folder in CODE_FOLDERS for p in (PROJECT_ROOT / folder).rglob("*") if p.is_file())
+    folders = [PROJECT_ROOT / package for package in PYTHON_PACKAGES]
+    folders += [DBT_PROJECT_DIR / folder for folder in DBT_SOURCE_FOLDERS]
+    files = sorted(p for folder in folders for p in folder.rglob("*") if p.is_file())
     files.append(DBT_PROJECT_DIR / "dbt_project.yml")
     digest = hashlib.sha256()
     for path in files:
