@@ -12,7 +12,7 @@ export DAGSTER_DISABLE_TELEMETRY := true
 # sqlfluff's dbt templater compiles the project; it needs a database file of its own.
 LINT_DATABASE := $(CURDIR)/data/warehouse/lint.duckdb
 
-.PHONY: run test test-fast lint typecheck sample golden bench clean
+.PHONY: run test test-fast test-spark lint typecheck sample golden bench clean
 
 $(BIN)/.synced: pyproject.toml uv.lock
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -35,6 +35,27 @@ $(CHROMIUM):
 ## test: lint, then every test (unit, integration, end to end, browser)
 test: $(BIN)/.synced $(CHROMIUM) lint
 	$(BIN)/pytest
+
+## test-spark: the same dbt project built and tested on Spark, every table equal to DuckDB's (README, "On Spark")
+# Spark has an environment of its own: pyspark is large, and where it is installed pandera imports it.
+SPARK_VENV := .venv-spark
+JAVA := /usr/bin/java
+$(SPARK_VENV)/bin/.synced: pyproject.toml uv.lock
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(SPARK_VENV) $(PYTHON) -m uv sync --frozen --group spark
+	touch $@
+
+# Spark runs on Java: Debian's OpenJDK 17.
+$(JAVA):
+	@echo "Java is missing: installing Debian's openjdk-17-jre-headless for Spark"
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else \
+		echo "Spark needs Java: sudo apt-get install -y openjdk-17-jre-headless"; exit 1; \
+	fi
+
+test-spark: $(SPARK_VENV)/bin/.synced $(JAVA)
+	$(SPARK_VENV)/bin/pytest tests/spark
 
 ## test-fast: unit, integration and dbt unit tests only (no whole-graph runs, no browser): under a minute
 test-fast: $(BIN)/.synced

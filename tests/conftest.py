@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib.util
 import os
 from pathlib import Path
 
@@ -19,11 +20,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 
 
+# tests/spark needs pyspark, dbt-spark and Java, which only the Spark environment has (`make test-spark`).
+collect_ignore = [] if importlib.util.find_spec("pyspark") else ["spark"]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test's folder decides its marker, so `-m "not e2e and not browser"` (make test-fast) is exact."""
     for item in items:
         folder = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
-        if folder in ("e2e", "browser"):
+        if folder in ("e2e", "browser", "spark"):
             item.add_marker(getattr(pytest.mark, folder))
 
 

@@ -79,3 +79,19 @@
     {%- set name = node.alias if node.resource_type == 'model' else node.identifier -%}
     {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=name)) }}
 {%- endmacro %}
+
+{#- On Spark the incremental models build in full only (`dbt build --full-refresh`): dbt-spark knows
+    only its own strategies, and `replace_notifications` deletes rows, which Spark's Parquet tables
+    cannot (Delta tables on Databricks can; README, "On Spark"). Every other strategy is dbt-spark's
+    own check. -#}
+{% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
+    {%- if raw_strategy == 'replace_notifications' -%}
+        {%- if not should_full_refresh() and load_relation(this) is not none -%}
+            {%- do exceptions.raise_compiler_error(
+                'The ' ~ raw_strategy ~ ' strategy builds in full on Spark: run `dbt build --full-refresh`.'
+            ) -%}
+        {%- endif -%}
+        {{ return(raw_strategy) }}
+    {%- endif -%}
+    {{ return(dbt_spark.dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format)) }}
+{% endmacro %}

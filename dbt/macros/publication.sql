@@ -3,7 +3,7 @@
 
 {#- A non-negative whole number rounded half away from zero to a multiple of `base`. -#}
 {% macro round_to_base(count_expr, base) -%}
-    ((({{ count_expr }}) * 2 + ({{ base }})) // (2 * ({{ base }})) * ({{ base }}))
+    ({{ integer_divide('(' ~ count_expr ~ ') * 2 + (' ~ base ~ ')', '2 * (' ~ base ~ ')') }} * ({{ base }}))
 {%- endmacro %}
 
 {#- A regional count as published: rounded to the base; a non-zero count that rounds to 0 is k. -#}
@@ -11,7 +11,7 @@
     case
         when ({{ count_expr }}) > 0 and {{ round_to_base(count_expr, var('regional_rounding_base')) }} = 0
             then 'k'
-        else {{ round_to_base(count_expr, var('regional_rounding_base')) }}::varchar
+        else cast({{ round_to_base(count_expr, var('regional_rounding_base')) }} as {{ dbt.type_string() }})
     end
 {%- endmacro %}
 
@@ -22,10 +22,10 @@
         when ({{ denominator }}) = 0 then '{{ when_zero }}'
         else printf(
             '%.1f',
-            (
-                (20 * {{ scale }} * ({{ numerator }})::hugeint + ({{ denominator }}))
-                // (2 * ({{ denominator }})::hugeint)
-            ) / 10.0
+            cast({{ integer_divide(
+                '20 * ' ~ scale ~ ' * cast(' ~ numerator ~ ' as bigint) + (' ~ denominator ~ ')',
+                '2 * cast(' ~ denominator ~ ' as bigint)'
+            ) }} as double) / 10
         )
     end
 {%- endmacro %}
@@ -39,6 +39,12 @@
 {% macro one_dp(value_expr) -%}
     case
         when ({{ value_expr }}) is null then 'z'
-        else printf('%.1f', floor(({{ value_expr }}) * 10 + 0.5) / 10.0)
+        else printf('%.1f', cast(floor(({{ value_expr }}) * 10 + 0.5) as double) / 10)
     end
+{%- endmacro %}
+
+{#- A number to a fixed number of decimal places, half away from zero, as text: rounded as a
+    decimal (first to 12 places, so a binary fraction just below a half still rounds as written). -#}
+{% macro fixed_places(value_expr, places) -%}
+    cast(cast(round(cast({{ value_expr }} as decimal(38, 12)), {{ places }}) as decimal(38, {{ places }})) as {{ dbt.type_string() }})
 {%- endmacro %}

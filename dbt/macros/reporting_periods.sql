@@ -7,7 +7,7 @@
 
 {#- Q1 April-June, Q2 July-September, Q3 October-December, Q4 January-March. -#}
 {% macro reporting_quarter(day) -%}
-    ('Q' || ((month({{ day }}) + 8) % 12 // 3 + 1)::varchar)
+    ('Q' || cast({{ integer_divide('(month(' ~ day ~ ') + 8) % 12', 3) }} + 1 as {{ dbt.type_string() }}))
 {%- endmacro %}
 
 {#- The last day of reporting year `year_expr`. -#}

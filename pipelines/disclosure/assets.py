@@ -152,7 +152,11 @@ def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> I
 
 def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, policy: Policy) -> list[str]:
     """What is wrong with a written table: columns or types other than declared, or a rule of §4 broken."""
-    declared = [(c.name, c.data_type.upper()) for c in _declared(file.name).columns]
+    # Declared in the portable names both engines read (`string`); compared as DuckDB names them.
+    declared = [
+        (c.name, connection.sql(f"select typeof(cast(null as {c.data_type}))").fetchall()[0][0])
+        for c in _declared(file.name).columns
+    ]
     written = connection.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = ? and table_name = ? order by ordinal_position",

@@ -53,7 +53,7 @@ def _table(node: dict[str, Any], written_by_dbt: bool) -> PublishedTable:
     columns = tuple(
         PublishedColumn(
             name=name,
-            data_type=column.get("data_type") or "varchar",
+            data_type=column.get("data_type") or "string",
             ees=(column.get("meta") or column.get("config", {}).get("meta") or {}).get("ees", {}),
             description=column.get("description") or "",
         )

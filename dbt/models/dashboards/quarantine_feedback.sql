@@ -27,7 +27,7 @@ la_names as (
 
     select
         old_la_code,
-        arg_max(la_name, valid_from) as la_name
+        max_by(la_name, valid_from) as la_name
     from local_authorities
     group by old_la_code
 
@@ -38,7 +38,7 @@ attributed as (
     select
         quarantined.*,
         coalesce(
-            case when regexp_full_match(quarantined.la_code, '[0-9]{3}') then quarantined.la_code end,
+            case when {{ full_match('quarantined.la_code', '[0-9]{3}') }} then quarantined.la_code end,
             notifications.la_code
         ) as feedback_la_code
     from quarantined

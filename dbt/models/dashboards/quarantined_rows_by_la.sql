@@ -14,7 +14,7 @@ row_las as (
     select distinct
         case
             when la_code is null then 'not given'
-            when regexp_full_match(la_code, '[0-9]{3}') then la_code
+            when {{ full_match('la_code', '[0-9]{3}') }} then la_code
             else 'unreadable code'
         end as la,
         file_sha256,

@@ -12,11 +12,10 @@ holidays as (
 days as (
 
     select
-        unnest(generate_series(
-            cast('{{ var("calendar_start") }}' as date),
-            (select max(holidays.calendar_end) from holidays),
-            interval 1 day
-        ))::date as date_day
+        {{ each_day(
+            "cast('" ~ var('calendar_start') ~ "' as date)",
+            '(select max(holidays.calendar_end) from holidays)'
+        ) }} as date_day
 
 ),
 
@@ -24,7 +23,7 @@ flagged as (
 
     select
         days.date_day,
-        isodow(days.date_day) in (6, 7) as is_weekend,
+        {{ iso_day_of_week('days.date_day') }} in (6, 7) as is_weekend,
         holidays.holiday_date is not null as is_bank_holiday
     from days
     left join holidays on days.date_day = holidays.holiday_date

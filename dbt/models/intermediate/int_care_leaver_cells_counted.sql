@@ -25,9 +25,7 @@ age_groups as (
 
 years as (
 
-    select unnest(generate_series(
-        {{ var('care_leaver_first_year') }}, {{ last_published_year() }}
-    )) as time_period
+    select {{ each_integer(var('care_leaver_first_year'), last_published_year()) }} as time_period
 
 ),
 

@@ -6,11 +6,12 @@
 -- notification dated after the earliest as-at involved, or a timeliness case without an end by
 -- then (docs/rules.md §3).
 {#- The tables as the last build left them (none on the first build, which is a full one). -#}
+{%- set no_id = 'cast(null as ' ~ dbt.type_string() ~ ') as notification_id' %}
 {%- set previous_versions = previous_relation(
-    'int_notifications_versioned', 'null::varchar as notification_id, null::date as notification_date'
+    'int_notifications_versioned', no_id ~ ', cast(null as date) as notification_date'
 ) %}
 {%- set previous_cases = previous_relation(
-    'int_timeliness_cases', 'null::varchar as notification_id, null::date as end_date_recorded'
+    'int_timeliness_cases', no_id ~ ', cast(null as date) as end_date_recorded'
 ) %}
 with recursive
 
@@ -91,13 +92,21 @@ both_ways as (
 
 ),
 
-reached (notification_id) as (
+-- Every path along the links from a named notification, stopping before one already on the
+-- path (a recursive union that drops repeats is not in every engine).
+reached (notification_id, visited) as (
 
-    select named.notification_id from named
-    union
-    select both_ways.linked_id
+    select
+        named.notification_id,
+        {{ dbt.array_construct(['named.notification_id']) | trim }} as visited
+    from named
+    union all
+    select
+        both_ways.linked_id as notification_id,
+        {{ dbt.array_append('reached.visited', 'both_ways.linked_id') }} as visited
     from reached
     inner join both_ways on reached.notification_id = both_ways.notification_id
+    where not array_contains(reached.visited, both_ways.linked_id)
 
 ),
 

@@ -30,18 +30,16 @@ abuse_neglect as (
 
 years as (
 
-    select unnest(generate_series(
-        {{ var('first_reporting_year') }}, {{ last_published_year() }}
-    )) as time_period
+    select {{ each_integer(var('first_reporting_year'), last_published_year()) }} as time_period
 
 ),
 
 quarters as (
 
     select
-        'Q' || numbers.quarter_number::varchar as quarter,
+        'Q' || cast(numbers.quarter_number as {{ dbt.type_string() }}) as quarter,
         numbers.quarter_number as quarter_order
-    from generate_series(1, 4) as numbers (quarter_number)
+    from (select {{ each_integer(1, 4) }} as quarter_number) as numbers
     union all
     select
         'Total' as quarter,

@@ -65,7 +65,7 @@ walk (start_id, current_id, visited) as (
     select
         notification_id as start_id,
         notification_id as current_id,
-        [notification_id] as visited
+        {{ dbt.array_construct(['notification_id']) }} as visited
     from links
 
     union all
@@ -73,10 +73,10 @@ walk (start_id, current_id, visited) as (
     select
         walk.start_id,
         links.parent_id,
-        list_append(walk.visited, links.parent_id)
+        {{ dbt.array_append('walk.visited', 'links.parent_id') }}
     from walk
     inner join links on walk.current_id = links.notification_id
-    where not list_contains(walk.visited, links.parent_id)
+    where not array_contains(walk.visited, links.parent_id)
 
 ),
 
@@ -121,7 +121,7 @@ roots as (
 
     select
         start_id as notification_id,
-        arg_max(current_id, step_count) as counted_under_notification_id
+        max_by(current_id, step_count) as counted_under_notification_id
     from chain
     group by start_id
 

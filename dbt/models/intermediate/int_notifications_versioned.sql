@@ -39,7 +39,7 @@ ranked as (
 
 standing as (
 
-    select * exclude (version_rank) from ranked
+    select {{ star_except('', ['version_rank']) }} from ranked
     where version_rank = 1
 
 ),

@@ -26,7 +26,7 @@ ranked as (
 
 final as (
 
-    select * exclude (version_rank) from ranked
+    select {{ star_except('', ['version_rank']) }} from ranked
     where version_rank = 1
 
 )

@@ -140,10 +140,10 @@ dated as (
         start_day.working_day_number as start_working_day_number,
         case
             when applicable.limit_unit = 'calendar_months'
-                then (applicable.start_date + to_months(applicable.limit_value))::date
+                then {{ add_months('applicable.start_date', 'applicable.limit_value') }}
             -- The last day the end can fall on and keep elapsed <= limit: the day before the
             -- (limit + 1)-th working day after the start.
-            when applicable.rule = 'within' then (deadline_day.date_day - 1)::date
+            when applicable.rule = 'within' then cast(deadline_day.date_day - 1 as date)
         end as deadline_date
     from applicable
     left join calendar as start_day on applicable.start_date = start_day.date_day

@@ -11,9 +11,7 @@ spells as (
 
 years as (
 
-    select unnest(generate_series(
-        {{ var('first_reporting_year') }}, {{ as_at_reporting_year() }}
-    )) as time_period
+    select {{ each_integer(var('first_reporting_year'), as_at_reporting_year()) }} as time_period
 
 ),
 

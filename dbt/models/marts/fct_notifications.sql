@@ -129,7 +129,7 @@ final as (
         periods.placement_type,
         periods.file_name as standing_version_file_name,
         periods.file_row_number as standing_version_file_row_number,
-        timeliness_wide.* exclude (notification_id)
+        {{ star_except('timeliness_wide', ['notification_id']) }}
     from periods
     inner join counting on periods.notification_id = counting.notification_id
     inner join natures on periods.nature = natures.code

@@ -127,7 +127,7 @@ rows_out as (
 final as (
 
     select
-        rows_out.time_period::varchar as time_period,
+        cast(rows_out.time_period as {{ dbt.type_string() }}) as time_period,
         'Reporting year' as time_identifier,
         rows_out.geographic_level,
         england.country_code,
@@ -139,11 +139,11 @@ final as (
         coalesce(rows_out.old_la_code, '') as old_la_code,
         case
             when rows_out.geographic_level = 'Regional' then {{ regional_count('rows_out.number_notifications') }}
-            else rows_out.number_notifications::varchar
+            else cast(rows_out.number_notifications as {{ dbt.type_string() }})
         end as number_notifications,
-        coalesce(rows_out.cin_31march::varchar, 'x') as cin_31march,
-        coalesce(printf('%.3f', rows_out.idaci_avgscore), 'x') as idaci_avgscore,
-        coalesce(rows_out.ons_midyear_population::varchar, 'x') as ons_midyear_population,
+        coalesce(cast(rows_out.cin_31march as {{ dbt.type_string() }}), 'x') as cin_31march,
+        coalesce({{ fixed_places('rows_out.idaci_avgscore', 3) }}, 'x') as idaci_avgscore,
+        coalesce(cast(rows_out.ons_midyear_population as {{ dbt.type_string() }}), 'x') as ons_midyear_population,
         -- No population (missing or 0) makes the rate x (docs/extracts.md §3).
         {{ ratio_1dp(
             'rows_out.number_notifications', 'coalesce(rows_out.ons_midyear_population, 0)', 10000, 'x'

@@ -45,9 +45,7 @@ england as (
 
 years as (
 
-    select unnest(generate_series(
-        {{ var('first_reporting_year') }}, {{ last_published_year() }}
-    )) as time_period
+    select {{ each_integer(var('first_reporting_year'), last_published_year()) }} as time_period
 
 ),
 
@@ -186,7 +184,7 @@ cell_figures as (
 final as (
 
     select
-        cell_figures.time_period::varchar as time_period,
+        cast(cell_figures.time_period as {{ dbt.type_string() }}) as time_period,
         'Reporting year' as time_identifier,
         cell_figures.geographic_level,
         england.country_code,
@@ -199,13 +197,13 @@ final as (
         cell_figures.measure,
         case
             when cell_figures.geographic_level = 'Regional' then {{ regional_count('cell_figures.number_due') }}
-            else cell_figures.number_due::varchar
+            else cast(cell_figures.number_due as {{ dbt.type_string() }})
         end as number_due,
         case
             when cell_figures.number_due = 0 then '0'
             when cell_figures.number_due < {{ var('timeliness_min_due') }} then 'c'
             when cell_figures.geographic_level = 'Regional' then {{ regional_count('cell_figures.number_on_time') }}
-            else cell_figures.number_on_time::varchar
+            else cast(cell_figures.number_on_time as {{ dbt.type_string() }})
         end as number_on_time,
         case
             when cell_figures.number_due between 1 and {{ var('timeliness_min_due') }} - 1 then 'c'
@@ -220,7 +218,7 @@ final as (
             when cell_figures.rule = 'at_least' then 'z'
             when cell_figures.geographic_level = 'Regional'
                 then {{ regional_count('cell_figures.number_open_overdue') }}
-            else cell_figures.number_open_overdue::varchar
+            else cast(cell_figures.number_open_overdue as {{ dbt.type_string() }})
         end as number_open_overdue
     from cell_figures
     cross join england

@@ -18,9 +18,7 @@ natures as (
 
 years as (
 
-    select unnest(generate_series(
-        {{ var('first_reporting_year') }}, {{ last_published_year() }}
-    )) as time_period
+    select {{ each_integer(var('first_reporting_year'), last_published_year()) }} as time_period
 
 ),
 
@@ -69,13 +67,13 @@ counts as (
 final as (
 
     select
-        years.time_period::varchar as time_period,
+        cast(years.time_period as {{ dbt.type_string() }}) as time_period,
         'Reporting year' as time_identifier,
         'National' as geographic_level,
         england.country_code,
         england.country_name,
         items.nature_of_notification,
-        coalesce(counts.number_notifications, 0)::varchar as number_notifications
+        cast(coalesce(counts.number_notifications, 0) as {{ dbt.type_string() }}) as number_notifications
     from years
     cross join items
     cross join england

@@ -11,7 +11,7 @@ latest_file as (
 
     select
         time_period,
-        arg_max(_file_name, _loaded_at::varchar || _file_name) as file_name
+        max_by(_file_name, cast(_loaded_at as {{ dbt.type_string() }}) || _file_name) as file_name
     from source
     group by time_period
 

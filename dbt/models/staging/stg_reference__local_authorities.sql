@@ -22,8 +22,8 @@ final as (
         local_authorities.la_name,
         local_authorities.parent_geography_code as region_code,
         regions.region_name,
-        strptime(local_authorities.date_of_operation, '%d/%m/%Y')::date as valid_from,
-        strptime(local_authorities.date_of_termination, '%d/%m/%Y')::date as valid_to
+        {{ parse_dmy('local_authorities.date_of_operation') }} as valid_from,
+        {{ parse_dmy('local_authorities.date_of_termination') }} as valid_to
     from local_authorities
     inner join regions
         on local_authorities.parent_geography_code = regions.region_code
