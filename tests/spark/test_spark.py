@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pytest
 
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.portable import export_sources
+from pipelines.transform.portable import SourceTable, export_sources
 
 # The schemas whose tables dbt models write; the publish schema is the one the issue names.
 MODEL_SCHEMAS = ("intermediate", "marts", "publish", "dashboards")
@@ -44,6 +44,14 @@ def dbt(*arguments: str, root: Path) -> Any:
     return dbtRunner().invoke([*arguments, *common])
 
 
+class SparkBuild(NamedTuple):
+    duckdb_warehouse: Path
+    folder: Path  # SINSTATS_SPARK_FOLDER: Spark's tables and metastore
+    exported: list[SourceTable]
+    built: Any  # dbt's result of `dbt build --full-refresh --target spark`
+    manifest: dict[str, Any]
+
+
 @pytest.fixture(scope="module")
 def spark_build(sample_run, tmp_path_factory):
     settings, outcome = sample_run
@@ -62,7 +70,7 @@ def spark_build(sample_run, tmp_path_factory):
         assert loaded.success, loaded.exception
         built = dbt("build", "--full-refresh", root=root)
     manifest = json.loads((root / "target" / "manifest.json").read_text())
-    return settings, exported, built, manifest
+    return SparkBuild(settings.warehouse, root, exported, built, manifest)
 
 
 def _by_type(manifest: dict[str, Any], resource_type: str) -> set[str]:
@@ -71,7 +79,7 @@ def _by_type(manifest: dict[str, Any], resource_type: str) -> set[str]:
 
 
 def test_every_model_seed_and_test_passes_on_spark(spark_build):
-    _, exported, built, manifest = spark_build
+    exported, built, manifest = spark_build.exported, spark_build.built, spark_build.manifest
     results = {result.node.unique_id: str(result.status) for result in built.result.results}
     failed = {key: status for key, status in results.items() if status not in ("success", "pass")}
     assert failed == {}
@@ -99,7 +107,7 @@ def _rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 def test_every_model_table_equals_duckdb(spark_build):
     from pyspark.sql import SparkSession
 
-    settings, _, _, manifest = spark_build
+    manifest = spark_build.manifest
     spark = SparkSession.builder.getOrCreate()
     tables = sorted(
         (node["schema"], node["alias"])
@@ -114,7 +122,7 @@ def test_every_model_table_equals_duckdb(spark_build):
         ("publish", "sin_timeliness"),
     } <= set(tables)
     differences = []
-    with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
+    with duckdb.connect(str(spark_build.duckdb_warehouse), read_only=True) as warehouse:
         for schema, name in tables:
             duck = warehouse.sql(f'select * from "{schema}"."{name}"')
             frame = spark.table(f"{schema}.{name}")
@@ -130,5 +138,22 @@ def test_every_model_table_equals_duckdb(spark_build):
     assert differences == []
     assert len(tables) >= 25  # every table of those schemas a model writes, not a few
     # Not an empty comparison: the publish tables hold the sample's figures.
-    with duckdb.connect(str(settings.warehouse), read_only=True) as warehouse:
+    with duckdb.connect(str(spark_build.duckdb_warehouse), read_only=True) as warehouse:
         assert warehouse.sql("select count(*) from publish.sin_subnational").fetchall()[0][0] > 100
+
+
+def test_an_incremental_build_on_spark_stops_and_says_why(spark_build):
+    """replace_notifications deletes rows, which Spark's Parquet tables cannot: a build without
+    --full-refresh over tables that exist must stop and say why, leaving the table as it was."""
+    from pyspark.sql import SparkSession
+
+    root = spark_build.folder
+    spark = SparkSession.builder.getOrCreate()
+    before = spark.table("intermediate.int_reviews_versioned").count()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SINSTATS_SPARK_FOLDER", str(root))
+        result = dbt("run", "--select", "int_reviews_versioned", root=root)
+    assert not result.success
+    messages = [str(r.message) for r in result.result.results]
+    assert any("builds in full on Spark: run `dbt build --full-refresh`" in m for m in messages), messages
+    assert spark.table("intermediate.int_reviews_versioned").count() == before > 0
