@@ -272,6 +272,26 @@ def sql(
             buffer = ""
 
 
+@app.command("export-sources")
+def export_sources_command(
+    out_dir: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder to write the Parquet files to.")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write the tables the dbt models read (raw, quarantine, reference, build state) as Parquet, one file
+    each, from the analysts' read-only copy: what Spark or Databricks needs to build the same models
+    (README, "On Spark")."""
+    from pipelines.settings import load_settings
+    from pipelines.transform.portable import export_sources
+
+    settings = load_settings(warehouse=warehouse)
+    if not settings.analysts_copy.exists():
+        raise usage_error(f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first.")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise usage_error(f"--out is {out_dir}, a file: expected a folder")
+    for table in export_sources(settings.analysts_copy, out_dir):
+        out.print(f"{out_dir / table.relative_path}", markup=False)
+
+
 @app.command()
 def ui(
     port: Annotated[

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import notification, write_csv
@@ -111,7 +112,29 @@ def test_sql_without_an_analysts_copy_says_to_run_first(tmp_path):
     assert "run `sinstats run` first" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "release", "validate", "generate", "sql", "ui"])
+def test_export_sources_writes_every_table_the_models_read_as_parquet(sample_run, tmp_path):
+    settings, outcome = sample_run
+    assert outcome.success
+    result = sinstats("export-sources", "--out", str(tmp_path / "parquet"), "--warehouse", str(settings.warehouse))
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.relative_to(tmp_path / "parquet").as_posix() for p in (tmp_path / "parquet").rglob("*.parquet"))
+    assert written == sorted(Path(line).relative_to(tmp_path / "parquet").as_posix() for line in result.stdout.split())
+    assert {"raw/notifications.parquet", "quarantine/rows.parquet", "reference/run_parameters.parquet"} <= set(written)
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as copy:
+        for name in written:
+            schema, table = name.removesuffix(".parquet").split("/")
+            expected = copy.sql(f'select * from "{schema}"."{table}"').fetchall()
+            parquet = str(tmp_path / "parquet" / name)
+            assert copy.sql("select * from read_parquet(?)", params=[parquet]).fetchall() == expected, name
+
+
+def test_export_sources_without_an_analysts_copy_says_to_run_first(tmp_path):
+    result = sinstats("export-sources", "--out", str(tmp_path / "out"), "--warehouse", str(tmp_path / "sin.duckdb"))
+    assert result.returncode == 2
+    assert "run `sinstats run` first" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "release", "validate", "generate", "sql", "ui", "export-sources"])
 def test_help_says_formats_and_defaults_without_type_placeholders(command):
     result = sinstats(command, "--help")
     assert result.returncode == 0
