@@ -86,4 +86,4 @@ bench: $(BIN)/.synced
 	$(BIN)/python -m benchmarks.bench --sample --sizes $(BENCH_SIZES) --daily 100k,1m
 
 clean:
-	rm -rf data/warehouse data/publish dbt/target dbt/logs
+	rm -rf data/warehouse data/publish data/spark dbt/target dbt/logs
