@@ -14,8 +14,10 @@ LINT_DATABASE := $(CURDIR)/data/warehouse/lint.duckdb
 
 .PHONY: run test test-fast test-spark lint typecheck sample golden bench clean
 
+INSTALL_UV := $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
 $(BIN)/.synced: pyproject.toml uv.lock
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(INSTALL_UV)
 	$(PYTHON) -m uv sync --frozen
 	touch $@
 
@@ -41,7 +43,7 @@ test: $(BIN)/.synced $(CHROMIUM) lint
 SPARK_VENV := .venv-spark
 JAVA := /usr/bin/java
 $(SPARK_VENV)/bin/.synced: pyproject.toml uv.lock
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(INSTALL_UV)
 	UV_PROJECT_ENVIRONMENT=$(SPARK_VENV) $(PYTHON) -m uv sync --frozen --group spark
 	touch $@
 

@@ -26,9 +26,9 @@ class SourceTable:
         return f"{self.schema}/{self.table}.parquet"
 
 
-def source_tables(manifest: Path | None = None) -> list[SourceTable]:
+def source_tables() -> list[SourceTable]:
     """The dbt project's sources, as the manifest lists them."""
-    nodes = json.loads((manifest or ensure_manifest()).read_text())["sources"].values()
+    nodes = json.loads(ensure_manifest().read_text())["sources"].values()
     return sorted({SourceTable(node["schema"], node["identifier"]) for node in nodes}, key=lambda t: t.relative_path)
 
 

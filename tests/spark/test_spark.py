@@ -26,6 +26,7 @@ MODEL_SCHEMAS = ("intermediate", "marts", "publish", "dashboards")
 
 
 def dbt(*arguments: str, root: Path) -> Any:
+    """dbt, in this process, on the spark target with its tables and metastore under `root`."""
     from dbt.cli.main import dbtRunner
 
     common = [
@@ -41,7 +42,9 @@ def dbt(*arguments: str, root: Path) -> Any:
         "--log-path",
         str(root / "logs"),
     ]
-    return dbtRunner().invoke([*arguments, *common])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SINSTATS_SPARK_FOLDER", str(root))
+        return dbtRunner().invoke([*arguments, *common])
 
 
 class SparkBuild(NamedTuple):
@@ -58,17 +61,11 @@ def spark_build(sample_run, tmp_path_factory):
     assert outcome.success, outcome.failures
     root = tmp_path_factory.mktemp("spark")
     exported = export_sources(settings.warehouse, root / "parquet")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SINSTATS_SPARK_FOLDER", str(root))
-        loaded = dbt(
-            "run-operation",
-            "load_sources_from_parquet",
-            "--args",
-            json.dumps({"folder": str(root / "parquet")}),
-            root=root,
-        )
-        assert loaded.success, loaded.exception
-        built = dbt("build", "--full-refresh", root=root)
+    loaded = dbt(
+        "run-operation", "load_sources_from_parquet", "--args", json.dumps({"folder": str(root / "parquet")}), root=root
+    )
+    assert loaded.success, loaded.exception
+    built = dbt("build", "--full-refresh", root=root)
     manifest = json.loads((root / "target" / "manifest.json").read_text())
     return SparkBuild(settings.warehouse, root, exported, built, manifest)
 
@@ -163,12 +160,9 @@ def test_an_incremental_build_on_spark_stops_and_says_why(spark_build):
     --full-refresh over tables that exist must stop and say why, leaving the table as it was."""
     from pyspark.sql import SparkSession
 
-    root = spark_build.folder
     spark = SparkSession.builder.getOrCreate()
     before = spark.table("intermediate.int_reviews_versioned").count()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SINSTATS_SPARK_FOLDER", str(root))
-        result = dbt("run", "--select", "int_reviews_versioned", root=root)
+    result = dbt("run", "--select", "int_reviews_versioned", root=spark_build.folder)
     assert not result.success
     messages = [str(r.message) for r in result.result.results]
     assert any("builds in full on Spark: run `dbt build --full-refresh`" in m for m in messages), messages
