@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 import os
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 import duckdb
-import sqlalchemy
 from dagster import (
     AssetCheckSeverity,
-    AssetKey,
     AssetMaterialization,
     DagsterEvent,
     DagsterEventType,
@@ -29,6 +25,7 @@ from dagster import (
 from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.display import STAGES, Display, Lines
+from pipelines.history import prepare_dagster_home
 from pipelines.ingest.assets import NOTHING_NEW, NOTHING_NEW_MESSAGE
 from pipelines.parameters import run_config
 from pipelines.settings import Settings
@@ -214,46 +211,6 @@ def _run_logger(handler: _RunHandler) -> LoggerDefinition:
         return log
 
     return run_logger
-
-
-DAGSTER_YAML = """# Run history of this warehouse's pipeline (written by sinstats).
-telemetry:
-  enabled: false
-"""
-
-
-def _quick_sqlite_commits(dbapi_connection: Any, _record: Any) -> None:
-    """The run history's SQLite files in write-ahead-log mode, synced at checkpoints, not at every
-    commit: Dagster writes each event (about 150 before a step starts, one per asset, and one per
-    dbt node after) in a transaction of its own, each a new connection. A crash of the machine can
-    lose the last events of the history, never corrupt it (https://sqlite.org/wal.html); the
-    warehouse and the published files do not depend on it."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("pragma journal_mode = wal")
-        cursor.execute("pragma synchronous = normal")
-        cursor.close()
-
-
-def prepare_dagster_home(settings: Settings) -> None:
-    """Run history lives beside the warehouse; DAGSTER_HOME must exist and be absolute.
-
-    Its SQLite databases are made here under a file lock: two runs started together on a new
-    warehouse would otherwise both try to create the same tables (the second run then waits for
-    the warehouse lock as usual).
-    """
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-    if not sqlalchemy.event.contains(sqlalchemy.engine.Engine, "connect", _quick_sqlite_commits):
-        sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", _quick_sqlite_commits)
-    with (settings.dagster_home / ".initialising.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        config = settings.dagster_home / "dagster.yaml"
-        if not config.exists():
-            config.write_text(DAGSTER_YAML, encoding="utf-8")
-        with DagsterInstance.get() as instance:
-            instance.get_runs_count()
-            instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))
 
 
 @dataclass
