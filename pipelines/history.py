@@ -18,6 +18,7 @@ neither for what is stored:
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -39,28 +40,26 @@ telemetry:
 event_log_storage:
   module: pipelines.history
   class: PooledSqliteEventLogStorage
-  config: {}
+  config:
+    base_dir: {event_log}
 """
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's SQLite event log, in its own files and layout, with one engine per database file
     kept open instead of one made and disposed for every statement group. Its base folder is where
-    Dagster puts the event log by default: `$DAGSTER_HOME/history/runs`."""
+    Dagster puts the event log by default, `<dagster_home>/history/runs` (`dagster.yaml` names it:
+    `DAGSTER_YAML`)."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: dict[str, sqlalchemy.Engine] = {}
         super().__init__(base_dir, inst_data)
 
     @classmethod
-    def config_type(cls) -> dict[str, Any]:
-        return {}
-
-    @classmethod
     def from_config_value(  # type: ignore[override]
         cls, inst_data: ConfigurableClassData | None, config_value: dict[str, Any]
     ) -> PooledSqliteEventLogStorage:
-        return cls(str(Path(os.environ["DAGSTER_HOME"]) / "history" / "runs"), inst_data)
+        return cls(inst_data=inst_data, **config_value)
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sqlalchemy.Connection]:
@@ -103,6 +102,12 @@ def _quick_sqlite_commits(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def dagster_yaml(dagster_home: Path) -> str:
+    """The instance's configuration: its absolute path is in it, so it is written again where a
+    warehouse's folder was moved (by the next `sinstats` command there)."""
+    return DAGSTER_YAML.format(event_log=json.dumps(str(dagster_home.resolve() / "history" / "runs")))
+
+
 def prepare_dagster_home(settings: Settings) -> None:
     """Run history lives beside the warehouse; DAGSTER_HOME must exist and be absolute.
 
@@ -117,9 +122,9 @@ def prepare_dagster_home(settings: Settings) -> None:
         sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", _quick_sqlite_commits)
     with (settings.dagster_home / ".initialising.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        config = settings.dagster_home / "dagster.yaml"
-        if not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML:
-            config.write_text(DAGSTER_YAML, encoding="utf-8")
+        config, wanted = settings.dagster_home / "dagster.yaml", dagster_yaml(settings.dagster_home)
+        if not config.exists() or config.read_text(encoding="utf-8") != wanted:
+            config.write_text(wanted, encoding="utf-8")
         with DagsterInstance.get() as instance:
             instance.get_runs_count()
             instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))

@@ -10,7 +10,7 @@ import sqlalchemy
 from dagster import AssetKey, AssetMaterialization, DagsterInstance
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from pipelines.history import DAGSTER_YAML, PooledSqliteEventLogStorage, prepare_dagster_home
+from pipelines.history import PooledSqliteEventLogStorage, dagster_yaml, prepare_dagster_home
 from pipelines.settings import load_settings
 
 EVENTS = 60
@@ -46,7 +46,7 @@ def test_events_are_written_through_a_few_kept_connections_into_dagsters_own_lay
     settings = load_settings(warehouse=tmp_path / "warehouse" / "sin.duckdb")
     monkeypatch.setenv("DAGSTER_HOME", str(settings.dagster_home))
     prepare_dagster_home(settings)
-    assert (settings.dagster_home / "dagster.yaml").read_text(encoding="utf-8") == DAGSTER_YAML
+    assert (settings.dagster_home / "dagster.yaml").read_text(encoding="utf-8") == dagster_yaml(settings.dagster_home)
 
     with DagsterInstance.get() as instance:
         assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
@@ -72,6 +72,11 @@ def test_events_are_written_through_a_few_kept_connections_into_dagsters_own_lay
     with DagsterInstance.get() as instance:
         assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
         assert len(stored_numbers(instance)) == EVENTS + 10
+
+    # A tool that opens the instance by its folder, without DAGSTER_HOME (benchmarks/bench.py).
+    monkeypatch.delenv("DAGSTER_HOME")
+    with DagsterInstance.from_config(str(settings.dagster_home)) as by_path:
+        assert len(stored_numbers(by_path)) == EVENTS + 10
 
 
 def test_disposing_the_instance_closes_its_connections(tmp_path: Path, monkeypatch):
