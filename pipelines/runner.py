@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -244,25 +244,40 @@ class Execution:
         return {}
 
 
-def dbt_node_count() -> int:
-    """The dbt nodes a build reports on (models, seeds, tests): the length of the dbt stage's bar."""
+def dbt_node_count(seeds_left: Collection[str] = ()) -> int:
+    """The dbt nodes a build reports on (models, seeds, tests), less the seeds it leaves as they are
+    and their tests: the length of the dbt stage's bar."""
     from pipelines.publish.catalogue import read_manifest
     from pipelines.transform.project import DBT_PROJECT
 
-    nodes = read_manifest(DBT_PROJECT.manifest_path)["nodes"].values()
-    return sum(1 for node in nodes if node["resource_type"] in ("model", "seed", "test"))
+    nodes = read_manifest(DBT_PROJECT.manifest_path)["nodes"]
+    left = {uid for uid, node in nodes.items() if node["resource_type"] == "seed" and node["name"] in seeds_left}
+    return sum(
+        1
+        for node in nodes.values()
+        if node["resource_type"] in ("model", "seed", "test")
+        and node["name"] not in seeds_left
+        and node.get("attached_node") not in left
+    )
 
 
-def execute(settings: Settings, job_name: str, run_config: dict[str, Any], display: Display) -> Execution:
-    """Run one job of the code location in this process, against the settings' paths."""
+def execute(
+    settings: Settings, job_name: str, run_config: dict[str, Any], display: Display, seeds_left: Collection[str] = ()
+) -> Execution:
+    """Run one job of the code location in this process, against the settings' paths: every asset
+    of the job but the seeds in `seeds_left` (each a dbt seed that need not be loaded again)."""
     from pipelines.definitions import build_definitions
 
     prepare_dagster_home(settings)
     os.environ.update(settings.as_env())
     failures: list[str] = []
-    handler = _RunHandler(display, failures, settings.logs, dbt_node_count())
+    handler = _RunHandler(display, failures, settings.logs, dbt_node_count(seeds_left))
     definitions = build_definitions(settings, loggers={"console": _run_logger(handler)})
     job = definitions.resolve_job_def(job_name)
+    from pipelines.transform.assets import seed_key
+
+    left = {seed_key(name) for name in seeds_left}
+    selection = [key for key in job.asset_layer.executable_asset_keys if key not in left] if left else None
     # Dagster's executor warns through its own Python logger: into the run's log and display too.
     executor_log = logging.getLogger(DAGSTER_EXECUTOR_LOGGER)
     executor_log.addHandler(handler)
@@ -273,6 +288,7 @@ def execute(settings: Settings, job_name: str, run_config: dict[str, Any], displ
                 instance=instance,
                 raise_on_error=False,
                 run_config={**run_config, "loggers": {"console": {}}},
+                asset_selection=selection,
             )
     finally:
         executor_log.removeHandler(handler)
@@ -295,9 +311,15 @@ def run_pipeline(
 ) -> RunOutcome:
     """Materialise every asset of `run_everything` once, as at `as_at` (every model in full when asked)."""
     from pipelines.publish.assets import OPEN_DATA_FILES
+    from pipelines.publish.catalogue import read_manifest
+    from pipelines.transform.manifest import ensure_manifest
+    from pipelines.transform.state import seeds_to_leave
 
     config = run_config(as_at=as_at, full_refresh=full_refresh)
-    execution = execute(settings, "run_everything", config, display or Lines(progress))
+    # Seeds (dbt's reference tables) the last completed build loaded as they are now are left out of
+    # the run: Dagster then neither runs them nor waits for them (README, "Incremental runs").
+    seeds_left = [] if full_refresh else seeds_to_leave(settings.warehouse, read_manifest(ensure_manifest()))
+    execution = execute(settings, "run_everything", config, display or Lines(progress), seeds_left)
     observed = execution.observation("raw/loaded_files")
     report = (execution.materialization("raw/loaded_files") or observed).get("report", {})
     outcome = RunOutcome(

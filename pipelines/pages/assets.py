@@ -118,15 +118,28 @@ DOCS_PAGE = "dbt_docs.html"
 
 
 # What a build writes into a node of the manifest that is not the project: the SQL as compiled for
-# this build (a full or an incremental one) and when it was parsed.
-BUILD_FIELDS = {"compiled", "compiled_code", "compiled_path", "extra_ctes", "extra_ctes_injected", "created_at"}
+# this build (a full or an incremental one), where it was written, when it was parsed, and the
+# macros its compilation called (in `depends_on`; the nodes it depends on are the project's). A
+# node the build did not run (a seed left as loaded) has none of these.
+BUILD_FIELDS = {
+    "compiled",
+    "compiled_code",
+    "compiled_path",
+    "build_path",
+    "extra_ctes",
+    "extra_ctes_injected",
+    "created_at",
+}
 
 
 def _project_fingerprint(manifest: Path) -> str:
     """What the documentation shows (nodes, sources, docs), without the build's own metadata."""
     content = json.loads(manifest.read_text(encoding="utf-8"))
     nodes = {
-        unique_id: {key: value for key, value in node.items() if key not in BUILD_FIELDS}
+        unique_id: {
+            **{key: value for key, value in node.items() if key not in BUILD_FIELDS},
+            "depends_on": node.get("depends_on", {}).get("nodes", []),
+        }
         for unique_id, node in content.get("nodes", {}).items()
     }
     shown = {"nodes": nodes, "sources": content.get("sources"), "docs": content.get("docs")}

@@ -21,6 +21,12 @@ from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_mani
 from pipelines.transform.project import DBT_PROJECT, write_run_parameters
 from schemas.policy import policy_values
 
+SEEDS = "reference"  # the group, and first part of the key, of the dbt seeds (in the reference schema)
+
+
+def seed_key(name: str) -> AssetKey:
+    return AssetKey([SEEDS, name])
+
 
 class SinstatsTranslator(DagsterDbtTranslator):
     """Asset key = [schema, name]: a reader who sees a key knows its layer and its table."""
@@ -30,14 +36,18 @@ class SinstatsTranslator(DagsterDbtTranslator):
         if kind == "source":
             return AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         if kind == "seed":
-            return AssetKey(["reference", dbt_resource_props["name"]])
+            return seed_key(dbt_resource_props["name"])
         return AssetKey([dbt_resource_props["config"]["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
-            return "reference"
+            return SEEDS
         schema: str | None = dbt_resource_props["config"].get("schema")
         return schema
+
+
+class SeedsChanged(Exception):
+    """A seed the run left out (pipelines/runner.py) changed between the run's start and its dbt step."""
 
 
 @dbt_assets(
@@ -52,11 +62,18 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
     manifest = read_manifest(DBT_PROJECT.manifest_path)
     incremental = state.incremental_models(manifest)
     with connect_when_free(settings.warehouse) as connection:
-        fingerprints = state.model_fingerprints(manifest, policy_values(manifest), state.source_contents(connection))
+        fingerprints = state.node_fingerprints(manifest, policy_values(manifest), state.source_contents(connection))
         asked = "asked for (--full-refresh)" if not parameters.is_release else "a release is always built in full"
         plan = state.plan_build(
             connection, parameters.as_at, fingerprints, incremental, asked if parameters.full_refresh else None
         )
+        left = [name for name in state.seed_names(manifest) if seed_key(name) not in context.selected_asset_keys]
+        moved = sorted(set(left) - set(state.unchanged_seeds(connection, fingerprints, left)))
+        if moved:
+            raise SeedsChanged(
+                f"the reference data of {', '.join(moved)} is no longer what the warehouse's last completed "
+                "build loaded, and this run left it out: run again (it will be loaded)"
+            )
         write_run_parameters(connection, parameters, plan)
         state.start_build(connection, context.run.run_id, parameters.as_at, plan, incremental)
     context.log.info(plan.describe())
@@ -74,7 +91,8 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
             yield from dbt.cli([*build, "--full-refresh"], context=context, target_path=settings.dbt_target).stream()
         elif plan.full_refresh_models:
             # Everything not downstream of a changed model first, incrementally; then those in full.
-            # (Both by --exclude: dagster-dbt adds its own `--select fqn:*` to every command.)
+            # (Both by --exclude: dagster-dbt adds its own `--select` to every command: `fqn:*`, or
+            # the run's selection when it leaves seeds out.)
             changed = " ".join(f"{model}+" for model in plan.full_refresh_models)
             cli = [*build, "--exclude", changed]
             yield from dbt.cli(cli, context=context, target_path=settings.dbt_target).stream()

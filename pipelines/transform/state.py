@@ -1,7 +1,8 @@
 """What one dbt build must compute, from what the builds before it left (README, "Incremental runs").
 
 The warehouse keeps, in its `pipeline` schema, every build started (`pipeline.builds`: its as-at
-date, the models it rebuilt in full, and, once it completed, the fingerprint of every model) and
+date, the models it rebuilt in full, and, once it completed, the fingerprint of every model and
+seed) and
 every loaded file a completed build has used (`pipeline.built_files`). From these a build is:
 
 - **full** (`dbt build --full-refresh`) when the warehouse has no completed build, when asked
@@ -25,7 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -98,12 +99,12 @@ def source_contents(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return contents
 
 
-def model_fingerprints(
+def node_fingerprints(
     manifest: Mapping[str, Any], policy_values: Mapping[str, Any], sources: Mapping[str, str]
 ) -> dict[str, str]:
-    """For every model: a digest of its code and configuration, the macros it calls (and theirs),
-    the values of the vars they read, and the fingerprints of everything upstream (models, seeds'
-    contents, the code-written reference tables)."""
+    """For every model and seed: a digest of its code (a seed's: its file) and configuration, the
+    macros it calls (and theirs), the values of the vars they read, and the fingerprints of
+    everything upstream (models, seeds, the code-written reference tables)."""
     macros, nodes = manifest["macros"], manifest["nodes"]
     macro_prints: dict[str, tuple[str, frozenset[str]]] = {}
 
@@ -143,7 +144,9 @@ def model_fingerprints(
         return prints[unique_id]
 
     return {
-        node["name"]: node_print(unique_id) for unique_id, node in nodes.items() if node["resource_type"] == "model"
+        node["name"]: node_print(unique_id)
+        for unique_id, node in nodes.items()
+        if node["resource_type"] in ("model", "seed")
     }
 
 
@@ -204,6 +207,54 @@ def plan_build(
     as_ats = {as_at, last_as_at, *(row[0] for row in unfinished)}
     floor = min(as_ats) if len(as_ats) > 1 else None
     return BuildPlan(True, tuple(sorted(rebuild)), floor, fingerprints=fingerprints)
+
+
+def unchanged_seeds(
+    connection: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, str], seeds: Iterable[str]
+) -> list[str]:
+    """Of `seeds`, those a build need not load again: the last completed build recorded the same
+    fingerprint for each (its file and configuration), no build has started since it, and its table
+    is there. (Read only: the warehouse may be open read-only.)"""
+    try:
+        completed = connection.sql(
+            "select started_at, fingerprints from pipeline.builds "
+            "where finished_at is not null order by started_at desc limit 1"
+        ).fetchall()
+    except duckdb.CatalogException:  # no build yet
+        return []
+    if not completed:
+        return []
+    started_at, recorded_text = completed[0]
+    later = connection.execute("select count(*) from pipeline.builds where started_at > ?", [started_at])
+    if later.fetchall()[0][0]:
+        return []  # a build that did not complete may have loaded other contents
+    recorded = json.loads(recorded_text or "{}")
+    tables = connection.sql("select table_name from information_schema.tables where table_schema = 'reference'")
+    present = {name for (name,) in tables.fetchall()}
+    return sorted(name for name in seeds if name in present and recorded.get(name, "") == fingerprints.get(name))
+
+
+def seeds_to_leave(warehouse: Path, manifest: Mapping[str, Any]) -> list[str]:
+    """Before a run starts: the seeds (dbt's reference tables) it need not load again, as the warehouse
+    says now; none when there is no warehouse yet or another process has it open (the run then
+    loads them all, which is always right). The dbt step checks again under the warehouse's lock."""
+    if not warehouse.exists():
+        return []
+    try:
+        connection = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return []
+    # A seed's fingerprint is its file and configuration: no var, macro or upstream node.
+    fingerprints = node_fingerprints(manifest, {}, {})
+    with connection:
+        try:
+            return unchanged_seeds(connection, fingerprints, seed_names(manifest))
+        except duckdb.Error:
+            return []
+
+
+def seed_names(manifest: Mapping[str, Any]) -> list[str]:
+    return sorted(node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "seed")
 
 
 def start_build(

@@ -17,6 +17,7 @@ import csv
 import dataclasses
 import datetime as dt
 import filecmp
+import json
 import os
 import random
 import shutil
@@ -379,3 +380,64 @@ def test_a_model_whose_code_changed_is_rebuilt_in_full_with_what_is_downstream(t
     assert run_pipeline(full, day, progress=lambda _line: None).success
     assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
     assert differing_files(settings, full) == []
+
+
+def run_results(settings: Settings) -> dict[str, str]:
+    """What the last dbt command of a run executed: unique id -> status."""
+    results = json.loads((settings.dbt_target / "run_results.json").read_text(encoding="utf-8"))
+    return {result["unique_id"]: result["status"] for result in results["results"]}
+
+
+def test_a_later_run_leaves_unchanged_seeds_as_loaded_and_loads_a_changed_one(tmp_path: Path, monkeypatch) -> None:
+    """Seeds the last completed build loaded as they are now are left out of the run (Dagster neither
+    runs them nor waits for them: the disclosure step, which reads the countries seed, still runs)."""
+    from pipelines.transform import state
+
+    rng = random.Random(3)
+    series = Series(rng)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    day = dt.date(2025, 9, 1)
+    write_day(landing, series, day, 0)
+    settings = load_settings(landing, tmp_path / "warehouse" / "sin.duckdb", tmp_path / "publish")
+    assert run_pipeline(settings, day, progress=lambda _line: None).success
+    first = run_results(settings)
+    seeds = {uid for uid in first if uid.startswith("seed.")}
+    assert len(seeds) == 15 and all(first[uid] == "success" for uid in seeds)
+
+    day += dt.timedelta(days=2)
+    write_day(landing, series, day, 1)
+    outcome = run_pipeline(settings, day, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    second = run_results(settings)
+    assert not any(uid.startswith("seed.") for uid in second)
+    assert "model.sinstats.fct_notifications" in second
+    manifest = json.loads((settings.dbt_target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    assert not any(manifest[uid].get("attached_node") in seeds for uid in second if uid.startswith("test."))
+    assert "suppressed_tables" in outcome.log.read_text(encoding="utf-8")  # the disclosure step ran
+    assert "wrote dbt_docs.html (the project is unchanged)" in outcome.log.read_text(encoding="utf-8")
+
+    # The ethnicity seed's file changed: it is loaded again, with its tests, and no other seed.
+    fingerprints = state.node_fingerprints
+
+    def ethnicity_changed(*arguments):
+        return {**fingerprints(*arguments), "ethnicity": "edited"}
+
+    monkeypatch.setattr(state, "node_fingerprints", ethnicity_changed)
+    day += dt.timedelta(days=1)
+    assert run_pipeline(settings, day, progress=lambda _line: None).success
+    third = run_results(settings)
+    assert {uid for uid in third if uid.startswith("seed.")} == {"seed.sinstats.ethnicity"}
+    assert any(manifest[uid].get("attached_node") == "seed.sinstats.ethnicity" for uid in third)
+
+    # Changed again between the run's start and its dbt step: the run stops and says so.
+    def changed_since_start(*arguments):
+        return {**fingerprints(*arguments), "ethnicity": "edited again"}
+
+    monkeypatch.setattr(state, "node_fingerprints", changed_since_start)
+    monkeypatch.setattr(state, "seeds_to_leave", lambda *_arguments: ["ethnicity"])
+    published = settings.current.resolve()
+    failed = run_pipeline(settings, day + dt.timedelta(days=1), progress=lambda _line: None)
+    assert not failed.success
+    assert any("SeedsChanged" in failure and "ethnicity" in failure for failure in failed.failures), failed.failures
+    assert settings.current.resolve() == published

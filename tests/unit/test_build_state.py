@@ -53,7 +53,7 @@ VARS = {"threshold": 5, "label": "x"}
 
 
 def prints(project: dict, variables: dict = VARS, holidays: str = "h1") -> dict[str, str]:
-    return state.model_fingerprints(project, variables, {"source.p.reference.bank_holidays": holidays})
+    return state.node_fingerprints(project, variables, {"source.p.reference.bank_holidays": holidays})
 
 
 def changed(after: dict[str, str], before: dict[str, str]) -> set[str]:
@@ -73,7 +73,7 @@ def test_a_change_reaches_the_models_that_use_it_and_those_downstream_only():
 
     seeded = manifest()
     seeded["nodes"]["seed.p.codes"]["checksum"]["checksum"] = "seed-v2"
-    assert changed(prints(seeded), before) == {"base", "top"}
+    assert changed(prints(seeded), before) == {"codes", "base", "top"}  # the seed, and the models reading it
 
     assert changed(prints(manifest(), holidays="h2"), before) == {"top"}  # the bank holidays changed
 
@@ -148,3 +148,26 @@ def test_a_completed_build_records_the_files_it_used(connection):
     assert built == [("f1", "run-1"), ("f2", "run-1"), ("f3", "run-2")]
     recorded = connection.sql("select fingerprints from pipeline.builds where build_id = 'run-2'").fetchall()[0][0]
     assert json.loads(recorded) == {"base": "a"}
+
+
+def test_a_seed_is_left_as_loaded_only_when_the_last_completed_build_loaded_the_same_and_none_started_since(
+    connection,
+):
+    seeds = ["codes", "labels"]
+    connection.execute(
+        "create schema reference; create table reference.codes (x int); create table reference.labels (x int)"
+    )
+    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == []  # no build yet
+    state.plan_build(connection, D(2026, 1, 5), {}, INCREMENTAL)  # (makes the pipeline tables, as a run does)
+    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == []  # no completed build
+    complete(connection, "run-1", D(2026, 1, 5), {"codes": "c1", "labels": "l1", "base": "a"})
+    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == ["codes", "labels"]
+    assert state.unchanged_seeds(connection, {"codes": "c2", "labels": "l1"}, seeds) == ["labels"]  # file changed
+    connection.execute("drop table reference.labels")
+    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == ["codes"]  # table gone
+    # A build started since (killed: it may have loaded other contents) makes every seed load again.
+    state.start_build(connection, "run-2", D(2026, 1, 6), state.BuildPlan(True), INCREMENTAL)
+    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == []
+    # A build recorded before seeds had fingerprints (an older sinstats) leaves none as loaded.
+    complete(connection, "run-3", D(2026, 1, 6), {"base": "a"})
+    assert state.unchanged_seeds(connection, {"codes": "c1"}, seeds) == []
