@@ -6,6 +6,7 @@ import atexit
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -317,7 +318,8 @@ def main() -> None:
     """The `sinstats` command. It leaves with os._exit once its work is done and flushed: Python's
     own teardown of a run's process (freeing every module and object of Dagster, dbt, DuckDB and
     polars) takes about a second and does nothing the run needs. Every file and database the
-    command opens is closed before it returns; the exit handlers (logging's flush among them) run."""
+    command opens is closed before it returns; what Python would still do that matters is done
+    here (threads finished, exit handlers run, logging's flush among them)."""
     try:
         app()
         code = 0
@@ -325,6 +327,10 @@ def main() -> None:
         code = leaving.code if isinstance(leaving.code, int) else (0 if leaving.code is None else 1)
         if not isinstance(leaving.code, int | None):
             print(leaving.code, file=sys.stderr)
+    # What Python does at exit that matters: wait for threads still working, run the exit handlers.
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
