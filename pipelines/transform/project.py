@@ -49,6 +49,13 @@ def write_run_parameters(connection: duckdb.DuckDBPyConnection, parameters: Para
     connection.execute(
         "create or replace table reference.run_parameters as "
         "select ?::date as as_at_date, ?::date as cut_off_date, ?::integer as release_year, "
-        "?::boolean as is_incremental, ?::date as as_at_floor_date",
-        [parameters.as_at, parameters.cut_off, parameters.release_year, plan.is_incremental, plan.as_at_floor],
+        "?::boolean as is_incremental, ?::date as as_at_floor_date, ?::date as as_at_ceiling_date",
+        [
+            parameters.as_at,
+            parameters.cut_off,
+            parameters.release_year,
+            plan.is_incremental,
+            plan.as_at_floor,
+            plan.as_at_ceiling,
+        ],
     )

@@ -69,6 +69,7 @@ class BuildPlan:
     is_incremental: bool
     full_refresh_models: tuple[str, ...] = ()
     as_at_floor: dt.date | None = None
+    as_at_ceiling: dt.date | None = None
     reason: str = ""
     fingerprints: Mapping[str, str] = field(default_factory=dict)
 
@@ -77,7 +78,10 @@ class BuildPlan:
             return f"full build: {self.reason}"
         said = "incremental build: only the notifications that changed"
         if self.as_at_floor is not None:
-            said += f", and those that depend on the as-at date (it moved from {self.as_at_floor})"
+            said += (
+                ", and those whose figures an as-at date between "
+                f"{self.as_at_floor} and {self.as_at_ceiling} changes (the as-at date moved)"
+            )
         if self.full_refresh_models:
             said += f"; rebuilt in full (code or reference data changed): {', '.join(self.full_refresh_models)}"
         return said
@@ -205,8 +209,9 @@ def plan_build(
         reason = "the models' code or reference data changed, or an unfinished build rebuilt them"
         return BuildPlan(False, reason=reason, fingerprints=fingerprints)
     as_ats = {as_at, last_as_at, *(row[0] for row in unfinished)}
-    floor = min(as_ats) if len(as_ats) > 1 else None
-    return BuildPlan(True, tuple(sorted(rebuild)), floor, fingerprints=fingerprints)
+    moved = len(as_ats) > 1
+    floor, ceiling = (min(as_ats), max(as_ats)) if moved else (None, None)
+    return BuildPlan(True, tuple(sorted(rebuild)), floor, ceiling, fingerprints=fingerprints)
 
 
 def unchanged_seeds(

@@ -110,10 +110,11 @@ def test_an_incremental_build_knows_how_far_the_as_at_date_moved(connection):
     complete(connection, "run-1", D(2026, 1, 5), fingerprints)
     same_day = state.plan_build(connection, D(2026, 1, 5), fingerprints, INCREMENTAL)
     assert same_day.is_incremental and same_day.as_at_floor is None and same_day.full_refresh_models == ()
+    assert same_day.as_at_ceiling is None
     next_day = state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL)
-    assert next_day.as_at_floor == D(2026, 1, 5)
+    assert (next_day.as_at_floor, next_day.as_at_ceiling) == (D(2026, 1, 5), D(2026, 1, 6))
     back = state.plan_build(connection, D(2026, 1, 2), fingerprints, INCREMENTAL)
-    assert back.as_at_floor == D(2026, 1, 2)
+    assert (back.as_at_floor, back.as_at_ceiling) == (D(2026, 1, 2), D(2026, 1, 5))
 
 
 def test_a_changed_model_is_rebuilt_in_full_and_only_it(connection):
@@ -133,6 +134,7 @@ def test_what_an_unfinished_build_did_is_done_again(connection):
     plan = state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL)
     assert plan.full_refresh_models == ("top",)
     assert plan.as_at_floor == D(2026, 1, 5)  # the earliest of 5, 6 and 20 January
+    assert plan.as_at_ceiling == D(2026, 1, 20)  # and the latest
     # Once a build completes, the unfinished one no longer counts.
     complete(connection, "run-3", D(2026, 1, 6), fingerprints)
     after = state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL)

@@ -2,16 +2,15 @@
 -- full build. A notification is computed again when a file no completed build has used names it
 -- (a version, review milestones, or a quarantined row), when a duplicate link joins it to one of
 -- those (links of every version, followed both ways, so a chain that changed is counted again
--- whole), and, when the as-at date moved, when its figures can depend on the as-at date: a
--- notification dated after the earliest as-at involved, or a timeliness case without an end by
--- then (docs/rules.md §3).
+-- whole), and, when the as-at date moved, when an as-at date between the earliest and the latest
+-- involved (as_at_floor_date, as_at_ceiling_date) can change its figures (docs/rules.md §3).
 {#- The tables as the last build left them (none on the first build, which is a full one). -#}
 {%- set no_id = 'cast(null as ' ~ dbt.type_string() ~ ') as notification_id' %}
 {%- set previous_versions = previous_relation(
     'int_notifications_versioned', no_id ~ ', cast(null as date) as notification_date'
 ) %}
 {%- set previous_cases = previous_relation(
-    'int_timeliness_cases', no_id ~ ', cast(null as date) as end_date_recorded'
+    'int_timeliness_cases', no_id ~ ', cast(null as date) as end_date_recorded, cast(null as date) as deadline_date'
 ) %}
 with recursive
 
@@ -52,18 +51,28 @@ named as (
 
 moved_with_as_at as (
 
+    -- int_timeliness_cases reads the as-at date three ways: a notification counts from its date, an
+    -- end from its date, and an open case is overdue the day after its deadline. A case with none
+    -- of those dates between the earliest and the latest as-at involved has the same row at any
+    -- as-at between them, the last build's and this one's included.
     select previous_versions.notification_id
     from {{ previous_versions }} as previous_versions
-    inner join parameters on previous_versions.notification_date > parameters.as_at_floor_date
+    inner join parameters
+        on
+            previous_versions.notification_date > parameters.as_at_floor_date
+            and previous_versions.notification_date <= parameters.as_at_ceiling_date
     union
     select previous_cases.notification_id
     from {{ previous_cases }} as previous_cases
     inner join parameters
         on
-            parameters.as_at_floor_date is not null
-            and (
-                previous_cases.end_date_recorded is null
-                or previous_cases.end_date_recorded > parameters.as_at_floor_date
+            (
+                previous_cases.end_date_recorded > parameters.as_at_floor_date
+                and previous_cases.end_date_recorded <= parameters.as_at_ceiling_date
+            )
+            or (
+                previous_cases.deadline_date >= parameters.as_at_floor_date
+                and previous_cases.deadline_date < parameters.as_at_ceiling_date
             )
 
 ),
