@@ -441,3 +441,66 @@ def test_a_later_run_leaves_unchanged_seeds_as_loaded_and_loads_a_changed_one(tm
     assert not failed.success
     assert any("SeedsChanged" in failure and "ethnicity" in failure for failure in failed.failures), failed.failures
     assert settings.current.resolve() == published
+
+
+def case_rows(settings: Settings, query: str, *parameters: object) -> list[tuple]:
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        return connection.execute(query, list(parameters)).fetchall()
+
+
+def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_range(tmp_path: Path) -> None:
+    """The three ways a timeliness case reads the as-at date (int_changed_notifications), each met
+    exactly at the edge of the range the as-at date moved over: a case due on the last as-at date is
+    overdue from the next day; an end recorded for the next day counts from that day; a notification
+    dated the next day is measured from that day. After each move the warehouse equals a rebuild."""
+    series = Series(random.Random(17))
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_day(landing, series, dt.date(2025, 9, 1), 0)
+    found = load_settings(landing, tmp_path / "found" / "sin.duckdb", tmp_path / "found" / "publish")
+    assert run_pipeline(found, dt.date(2025, 9, 1), progress=lambda _line: None).success
+    # Dates of this series, read from a build as at the day of its files.
+    due, case_due, measure_due = case_rows(
+        found,
+        "select deadline_date, notification_id, measure_code from marts.fct_timeliness "
+        "where end_date_recorded is null and deadline_date between '2025-01-10' and '2025-08-20' "
+        "order by deadline_date, notification_id, measure_code limit 1",
+    )[0]
+    ended, case_ended, measure_ended = case_rows(
+        found,
+        "select end_date_recorded, notification_id, measure_code from marts.fct_timeliness "
+        "where end_date_recorded between '2025-01-10' and '2025-08-20' and data_quality_flag is null "
+        "and end_date_recorded > start_date and notification_id in "
+        "(select notification_id from marts.fct_notifications where notification_date < end_date_recorded) "
+        "order by end_date_recorded, notification_id, measure_code limit 1",
+    )[0]
+    notified, case_notified = case_rows(
+        found,
+        "select notification_date, notification_id from marts.fct_notifications where is_counted "
+        "and notification_date between '2025-01-10' and '2025-08-20' order by all limit 1",
+    )[0]
+    day = dt.timedelta(days=1)
+    status = "select status from marts.fct_timeliness where notification_id = ? and measure_code = ?"
+
+    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
+    for step, (before, after) in enumerate([(due, due + day), (ended - day, ended), (notified - day, notified)]):
+        assert run_pipeline(settings, before, progress=lambda _line: None).success
+        if step == 0:
+            assert case_rows(settings, status, case_due, measure_due) == [("open_not_yet_due",)]
+        elif step == 1:
+            assert case_rows(settings, status, case_ended, measure_ended)[0][0].startswith("open_")
+        else:
+            assert (
+                case_rows(settings, "select * from marts.fct_timeliness where notification_id = ?", case_notified) == []
+            )
+        assert run_pipeline(settings, after, progress=lambda _line: None).success
+        assert build_mode(settings) == "incremental"
+        if step == 0:
+            assert case_rows(settings, status, case_due, measure_due) == [("open_overdue",)]
+        elif step == 1:
+            assert case_rows(settings, status, case_ended, measure_ended)[0][0] in ("on_time", "late")
+        else:
+            assert case_rows(settings, "select * from marts.fct_timeliness where notification_id = ?", case_notified)
+        full = load_settings(landing, tmp_path / f"full{step}" / "sin.duckdb", tmp_path / f"full{step}" / "publish")
+        assert run_pipeline(full, after, progress=lambda _line: None).success
+        assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}, (step, before, after)

@@ -51,16 +51,26 @@ named as (
 
 moved_with_as_at as (
 
-    -- int_timeliness_cases reads the as-at date three ways: a notification counts from its date, an
-    -- end from its date, and an open case is overdue the day after its deadline. A case with none
-    -- of those dates between the earliest and the latest as-at involved has the same row at any
+    -- The as-at date reaches a notification's rows four ways: its timeliness cases count from its
+    -- date, an end counts from its date, an open case is overdue the day after its deadline
+    -- (int_timeliness_cases), and the LA it is published under is looked up for reporting years up
+    -- to the as-at date's (dim_local_authority_year, in fct_notifications). A notification with
+    -- none of those between the earliest and the latest as-at involved has the same rows at any
     -- as-at between them, the last build's and this one's included.
     select previous_versions.notification_id
     from {{ previous_versions }} as previous_versions
     inner join parameters
         on
-            previous_versions.notification_date > parameters.as_at_floor_date
-            and previous_versions.notification_date <= parameters.as_at_ceiling_date
+            (
+                previous_versions.notification_date > parameters.as_at_floor_date
+                and previous_versions.notification_date <= parameters.as_at_ceiling_date
+            )
+            or (
+                {{ reporting_year('previous_versions.notification_date') }}
+                > {{ reporting_year('parameters.as_at_floor_date') }}
+                and {{ reporting_year('previous_versions.notification_date') }}
+                <= {{ reporting_year('parameters.as_at_ceiling_date') }}
+            )
     union
     select previous_cases.notification_id
     from {{ previous_cases }} as previous_cases
