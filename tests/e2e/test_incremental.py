@@ -449,10 +449,11 @@ def case_rows(settings: Settings, query: str, *parameters: object) -> list[tuple
 
 
 def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_range(tmp_path: Path) -> None:
-    """The three ways a timeliness case reads the as-at date (int_changed_notifications), each met
-    exactly at the edge of the range the as-at date moved over: a case due on the last as-at date is
-    overdue from the next day; an end recorded for the next day counts from that day; a notification
-    dated the next day is measured from that day. After each move the warehouse equals a rebuild."""
+    """The four ways the as-at date reaches a notification's rows (int_changed_notifications), each
+    met exactly at the edge of the range the as-at date moved over: a case due on the last as-at
+    date is overdue from the next day; an end recorded for the next day counts from that day; a
+    notification dated the next day is measured from that day; on 1 April the new reporting year's
+    notifications get the LA they are published under. After each move the warehouse equals a rebuild."""
     series = Series(random.Random(17))
     landing = tmp_path / "landing"
     landing.mkdir()
@@ -481,26 +482,35 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
     )[0]
     day = dt.timedelta(days=1)
     status = "select status from marts.fct_timeliness where notification_id = ? and measure_code = ?"
+    unpublished_2026 = (
+        "select count(*) from marts.fct_notifications where reporting_year = 2026 and published_la_code is null"
+    )
+    year_end = dt.date(2025, 3, 31)
 
     settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
-    for step, (before, after) in enumerate([(due, due + day), (ended - day, ended), (notified - day, notified)]):
+    moves = [(due, due + day), (ended - day, ended), (notified - day, notified), (year_end, year_end + day)]
+    for step, (before, after) in enumerate(moves):
         assert run_pipeline(settings, before, progress=lambda _line: None).success
         if step == 0:
             assert case_rows(settings, status, case_due, measure_due) == [("open_not_yet_due",)]
         elif step == 1:
             assert case_rows(settings, status, case_ended, measure_ended)[0][0].startswith("open_")
-        else:
+        elif step == 2:
             assert (
                 case_rows(settings, "select * from marts.fct_timeliness where notification_id = ?", case_notified) == []
             )
+        else:
+            assert case_rows(settings, unpublished_2026)[0][0] > 0
         assert run_pipeline(settings, after, progress=lambda _line: None).success
         assert build_mode(settings) == "incremental"
         if step == 0:
             assert case_rows(settings, status, case_due, measure_due) == [("open_overdue",)]
         elif step == 1:
             assert case_rows(settings, status, case_ended, measure_ended)[0][0] in ("on_time", "late")
-        else:
+        elif step == 2:
             assert case_rows(settings, "select * from marts.fct_timeliness where notification_id = ?", case_notified)
+        else:
+            assert case_rows(settings, unpublished_2026) == [(0,)]
         full = load_settings(landing, tmp_path / f"full{step}" / "sin.duckdb", tmp_path / f"full{step}" / "publish")
         assert run_pipeline(full, after, progress=lambda _line: None).success
         assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}, (step, before, after)
