@@ -267,6 +267,7 @@ def execute(
     """Run one job of the code location in this process, against the settings' paths: every asset
     of the job but the seeds in `seeds_left` (each a dbt seed that need not be loaded again)."""
     from pipelines.definitions import build_definitions
+    from pipelines.transform.assets import seed_key
 
     prepare_dagster_home(settings)
     os.environ.update(settings.as_env())
@@ -274,8 +275,6 @@ def execute(
     handler = _RunHandler(display, failures, settings.logs, dbt_node_count(seeds_left))
     definitions = build_definitions(settings, loggers={"console": _run_logger(handler)})
     job = definitions.resolve_job_def(job_name)
-    from pipelines.transform.assets import seed_key
-
     left = {seed_key(name) for name in seeds_left}
     selection = [key for key in job.asset_layer.executable_asset_keys if key not in left] if left else None
     # Dagster's executor warns through its own Python logger: into the run's log and display too.
