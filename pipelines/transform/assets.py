@@ -21,11 +21,9 @@ from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_mani
 from pipelines.transform.project import DBT_PROJECT, write_run_parameters
 from schemas.policy import policy_values
 
-SEEDS = "reference"  # the group, and first part of the key, of the dbt seeds (in the reference schema)
-
 
 def seed_key(name: str) -> AssetKey:
-    return AssetKey([SEEDS, name])
+    return AssetKey([state.SEEDS, name])
 
 
 class SinstatsTranslator(DagsterDbtTranslator):
@@ -41,7 +39,7 @@ class SinstatsTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
-            return SEEDS
+            return state.SEEDS
         schema: str | None = dbt_resource_props["config"].get("schema")
         return schema
 

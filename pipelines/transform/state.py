@@ -59,6 +59,7 @@ create table if not exists pipeline.built_files (
 CODE_WRITTEN_SOURCES = {
     "source.sinstats.reference.bank_holidays": "select holiday_date, calendar_end from reference.bank_holidays",
 }
+SEEDS = "reference"  # the schema of the dbt seeds (dbt_project.yml), and their Dagster group
 VAR_USE = re.compile(r"""var\(\s*['"](\w+)['"]""")
 
 
@@ -178,6 +179,20 @@ def incremental_models(manifest: Mapping[str, Any]) -> list[str]:
     )
 
 
+def last_completed_build(
+    connection: duckdb.DuckDBPyConnection,
+) -> tuple[dt.datetime, dt.date, dict[str, str]] | None:
+    """The last completed build: when it started, its as-at date, and its fingerprints."""
+    rows = connection.sql(
+        "select started_at, as_at_date, fingerprints from pipeline.builds "
+        "where finished_at is not null order by started_at desc limit 1"
+    ).fetchall()
+    if not rows:
+        return None
+    started_at, as_at, prints = rows[0]
+    return started_at, as_at, json.loads(prints or "{}")
+
+
 def plan_build(
     connection: duckdb.DuckDBPyConnection,
     as_at: dt.date,
@@ -189,14 +204,10 @@ def plan_build(
     connection.execute(DDL)
     if full_refresh:
         return BuildPlan(False, reason=full_refresh, fingerprints=fingerprints)
-    completed = connection.sql(
-        "select started_at, as_at_date, fingerprints from pipeline.builds "
-        "where finished_at is not null order by started_at desc limit 1"
-    ).fetchall()
-    if not completed:
+    completed = last_completed_build(connection)
+    if completed is None:
         return BuildPlan(False, reason="the warehouse has no completed build yet", fingerprints=fingerprints)
-    started_at, last_as_at, last_prints_text = completed[0]
-    last_prints = json.loads(last_prints_text or "{}")
+    started_at, last_as_at, last_prints = completed
     unfinished = connection.execute(
         "select as_at_date, full_refresh_models, is_incremental from pipeline.builds "
         "where finished_at is null and started_at > ?",
@@ -221,20 +232,16 @@ def unchanged_seeds(
     fingerprint for each (its file and configuration), no build has started since it, and its table
     is there. (Read only: the warehouse may be open read-only.)"""
     try:
-        completed = connection.sql(
-            "select started_at, fingerprints from pipeline.builds "
-            "where finished_at is not null order by started_at desc limit 1"
-        ).fetchall()
+        completed = last_completed_build(connection)
     except duckdb.CatalogException:  # no build yet
         return []
-    if not completed:
+    if completed is None:
         return []
-    started_at, recorded_text = completed[0]
+    started_at, _, recorded = completed
     later = connection.execute("select count(*) from pipeline.builds where started_at > ?", [started_at])
     if later.fetchall()[0][0]:
         return []  # a build that did not complete may have loaded other contents
-    recorded = json.loads(recorded_text or "{}")
-    tables = connection.sql("select table_name from information_schema.tables where table_schema = 'reference'")
+    tables = connection.execute("select table_name from information_schema.tables where table_schema = ?", [SEEDS])
     present = {name for (name,) in tables.fetchall()}
     return sorted(name for name in seeds if name in present and recorded.get(name, "") == fingerprints.get(name))
 

@@ -203,6 +203,18 @@ def write_day(landing: Path, series: Series, day: dt.date, step: int) -> None:
         write_csv(landing / name, list(la_context(year, rng)[0]), la_context(year, rng))
 
 
+FIRST_DAY = dt.date(2025, 9, 1)
+
+
+def first_day(tmp_path: Path, seed: int) -> tuple[Series, Path]:
+    """A landing folder with a series' first day of files (as at FIRST_DAY), and the series."""
+    series = Series(random.Random(seed))
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    write_day(landing, series, FIRST_DAY, 0)
+    return series, landing
+
+
 def columns(connection: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> str:
     names = connection.execute(
         "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
@@ -291,11 +303,8 @@ def test_every_run_equals_a_full_rebuild_over_the_same_files(tmp_path: Path, see
 
 
 def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_everything(tmp_path: Path) -> None:
-    rng = random.Random(5)
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    day = dt.date(2025, 9, 1)
-    write_day(landing, Series(rng), day, 0)
+    _, landing = first_day(tmp_path, 5)
+    day = FIRST_DAY
     settings = load_settings(landing, tmp_path / "warehouse" / "sin.duckdb", tmp_path / "publish")
     first = run_pipeline(settings, day, progress=lambda _line: None)
     assert first.success and first.nothing_new_since is None
@@ -350,12 +359,8 @@ def test_a_model_whose_code_changed_is_rebuilt_in_full_with_what_is_downstream(t
     everything downstream with --full-refresh), as when int_timeliness_cases' SQL has changed."""
     from pipelines.transform import state
 
-    rng = random.Random(7)
-    series = Series(rng)
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    day = dt.date(2025, 9, 1)
-    write_day(landing, series, day, 0)
+    series, landing = first_day(tmp_path, 7)
+    day = FIRST_DAY
     settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
     assert run_pipeline(settings, day, progress=lambda _line: None).success
 
@@ -393,12 +398,8 @@ def test_a_later_run_leaves_unchanged_seeds_as_loaded_and_loads_a_changed_one(tm
     runs them nor waits for them: the disclosure step, which reads the countries seed, still runs)."""
     from pipelines.transform import state
 
-    rng = random.Random(3)
-    series = Series(rng)
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    day = dt.date(2025, 9, 1)
-    write_day(landing, series, day, 0)
+    series, landing = first_day(tmp_path, 3)
+    day = FIRST_DAY
     settings = load_settings(landing, tmp_path / "warehouse" / "sin.duckdb", tmp_path / "publish")
     assert run_pipeline(settings, day, progress=lambda _line: None).success
     first = run_results(settings)
@@ -454,12 +455,9 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
     date is overdue from the next day; an end recorded for the next day counts from that day; a
     notification dated the next day is measured from that day; on 1 April the new reporting year's
     notifications get the LA they are published under. After each move the warehouse equals a rebuild."""
-    series = Series(random.Random(17))
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    write_day(landing, series, dt.date(2025, 9, 1), 0)
+    _, landing = first_day(tmp_path, 17)
     found = load_settings(landing, tmp_path / "found" / "sin.duckdb", tmp_path / "found" / "publish")
-    assert run_pipeline(found, dt.date(2025, 9, 1), progress=lambda _line: None).success
+    assert run_pipeline(found, FIRST_DAY, progress=lambda _line: None).success
     # Dates of this series, read from a build as at the day of its files.
     due, case_due, measure_due = case_rows(
         found,
