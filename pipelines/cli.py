@@ -96,9 +96,11 @@ def run(
         preflight.check_publish(settings.publish, preflight.publish_setting(publish))
     except preflight.SettingProblem as problem:
         raise usage_error(str(problem)) from None
+    from pipelines.transform import warm
     from pipelines.transform.manifest import start_parse_in_background
 
     start_parse_in_background()
+    warm.start(settings.warehouse, settings.dbt_target)
     from pipelines.display import display_for
     from pipelines.runner import run_pipeline
 

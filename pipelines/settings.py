@@ -19,6 +19,7 @@ ENV_LANDING = "SINSTATS_LANDING"
 ENV_WAREHOUSE = "SINSTATS_WAREHOUSE"
 ENV_PUBLISH = "SINSTATS_PUBLISH"
 ENV_AS_AT = "SINSTATS_AS_AT"  # read by `sinstats run` as the default of --as-at
+RUN_VARIABLES = (ENV_LANDING, ENV_WAREHOUSE, ENV_PUBLISH, ENV_AS_AT)  # the run's, not dbt's
 
 
 @dataclass(frozen=True)

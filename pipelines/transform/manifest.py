@@ -29,14 +29,14 @@ _background: subprocess.Popen[bytes] | None = None
 DBT_SOURCE_FOLDERS = ("models", "seeds", "macros", "data-tests")
 
 
-def _newest_source_mtime(root: Path) -> float:
+def newest_source_mtime(root: Path) -> float:
     files = [p for folder in DBT_SOURCE_FOLDERS for p in (root / folder).rglob("*") if p.is_file()]
     files += [root / "dbt_project.yml", root / "profiles.yml"]
     return max(p.stat().st_mtime for p in files)
 
 
 def is_stale() -> bool:
-    return not MANIFEST.exists() or MANIFEST.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR)
+    return not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest_source_mtime(DBT_PROJECT_DIR)
 
 
 def _parse(**popen: Any) -> subprocess.Popen[bytes]:

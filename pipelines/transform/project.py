@@ -12,7 +12,7 @@ from packaging import version
 
 from pipelines.parameters import Parameters
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DBT_EXECUTABLE
+from pipelines.transform.warm import CLIENT
 from pipelines.transform.state import BuildPlan
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -40,7 +40,7 @@ class SinstatsDbtCli(DbtCliResource):
 
 
 def dbt_cli() -> SinstatsDbtCli:
-    return SinstatsDbtCli(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(DBT_EXECUTABLE))
+    return SinstatsDbtCli(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(CLIENT))
 
 
 def write_run_parameters(connection: duckdb.DuckDBPyConnection, parameters: Parameters, plan: BuildPlan) -> None:

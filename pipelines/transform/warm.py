@@ -1,0 +1,262 @@
+"""dbt started before it is needed, so that its start-up overlaps the run's own.
+
+Starting dbt costs about 2 s before it does any work (Python, then dbt-core and its DuckDB adapter
+importing themselves). `sinstats run` therefore starts a dbt process at once (`start`), which
+imports dbt while the run imports Dagster and loads the extracts, on the other core, and then
+waits. When the run's dbt step comes, Dagster's dbt resource runs `sinstats-dbt` (`client`) as its
+dbt executable: it connects to the waiting process over a Unix socket and hands it the command's
+arguments, environment, working folder and standard streams (the file descriptors themselves), and
+the waiting process runs that dbt command as `dbt` would (dbt's own programmatic entry point,
+`dbtRunner`) and tells the client its exit code, which the client exits with. Dagster reads the
+same output from the same pipe either way.
+
+The waiting process serves one command, then leaves. Where no process is waiting (a second dbt
+command in the same run, a run started by the schedule, a test calling the pipeline in-process, a
+waiting process that failed to start), `sinstats-dbt` replaces itself with the real `dbt` (exec),
+so every command runs either way, with the same output and exit code. The waiting process leaves
+when the run's process ends, however it ends (its standard input, a pipe from the run, closes).
+
+Standard library only: `sinstats run` starts the process before importing Dagster, and the client
+starts with every dbt command.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pipelines.settings import DBT_PROJECT_DIR, RUN_VARIABLES
+from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE, newest_source_mtime
+
+SOCKET_VARIABLE = "SINSTATS_DBT_SOCKET"  # where the waiting process listens; set by `start`
+CLIENT = Path(sys.executable).with_name("sinstats-dbt")  # the dbt executable Dagster runs
+HEADER = struct.Struct("!Q")  # the request's length, sent with the three file descriptors
+LEFT_EARLY = 3  # the client's exit code when the waiting process ended during a command
+
+
+def start(warehouse: Path, target: Path) -> None:
+    """Start a dbt process that parses the project for `warehouse`'s dbt target folder and waits for
+    this process's dbt command; the process's children (Dagster's dbt resource, through
+    `sinstats-dbt`) find it through $SINSTATS_DBT_SOCKET."""
+    if os.environ.get(SOCKET_VARIABLE):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="sinstats-dbt-"))
+    path = folder / "dbt.sock"
+    process = subprocess.Popen(
+        [sys.executable, "-m", __name__, str(path), str(warehouse), str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C at the terminal reaches dbt through the client, not twice
+    )
+    os.environ[SOCKET_VARIABLE] = str(path)
+
+    def stop() -> None:
+        os.environ.pop(SOCKET_VARIABLE, None)
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(stop)
+
+
+# The waiting process ----------------------------------------------------------------------------
+
+
+def _receive_exactly(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("the client left")
+        data += chunk
+    return data
+
+
+# dbt's settings a parse does not depend on: those Dagster's dbt resource sets for each command, and
+# the run's own (`Settings.as_env`, this process's socket). Every other DBT_ and SINSTATS_ variable
+# (the warehouse profiles.yml reads among them) must be as the parse had it for its manifest to be used.
+PER_COMMAND = frozenset(
+    {"DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_LOG_FORMAT", "DBT_INDIRECT_SELECTION", SOCKET_VARIABLE, *RUN_VARIABLES}
+)
+PARSE_FILES = ("manifest.json", "semantic_manifest.json", "partial_parse.msgpack")
+
+
+def parse_settings(env: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(("DBT_", "SINSTATS_")) and k not in PER_COMMAND}
+
+
+@dataclass
+class Parsed:
+    """The project as parsed in advance, and what that parse depended on."""
+
+    manifest: Any
+    settings: dict[str, str]
+    stamp: float  # the newest project file's time when the parse began
+    folder: Path  # where the parse wrote its artefacts (manifest.json, partial_parse.msgpack)
+
+    def serves(self, request: Mapping[str, Any]) -> bool:
+        return (
+            Path(request["cwd"]) == DBT_PROJECT_DIR
+            and parse_settings(request["env"]) == self.settings
+            and newest_source_mtime(DBT_PROJECT_DIR) == self.stamp
+        )
+
+
+def _parse_ahead(warehouse: Path, target: Path, folder: Path) -> Parsed | None:
+    """Parse the project as the run's dbt command will (same project, profile and warehouse), in a
+    folder of its own: the run's target folder is only written once the run holds the warehouse. Starts
+    from that folder's partial parse, so an unchanged project is read, not parsed again."""
+    from dbt.cli.main import dbtRunner
+
+    env = {
+        **os.environ,
+        **DBT_ENV,
+        DATABASE_VARIABLE: str(warehouse),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(folder),
+        "DBT_LOG_PATH": str(folder),
+    }
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(DBT_PROJECT_DIR)
+    with contextlib.suppress(OSError):
+        shutil.copyfile(target / "partial_parse.msgpack", folder / "partial_parse.msgpack")
+    stamp = newest_source_mtime(DBT_PROJECT_DIR)
+    result = dbtRunner().invoke(["parse"])
+    if not result.success:  # the command itself will parse again, and say why it fails
+        return None
+    return Parsed(result.result, parse_settings(env), stamp, folder)
+
+
+def _run_dbt(request: dict[str, Any], parsed: Parsed | None) -> int:
+    """One dbt command, as the `dbt` executable would run it, on the standard streams now in place;
+    from the parse made in advance when the project and its settings are still those it parsed."""
+    from dbt.cli.main import dbtRunner
+
+    manifest = None
+    if parsed is not None and parsed.serves(request):
+        target = Path(request["cwd"], request["env"].get("DBT_TARGET_PATH", "target"))
+        target.mkdir(parents=True, exist_ok=True)
+        for name in PARSE_FILES:  # as the command would have written them after its parse
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copyfile(parsed.folder / name, target / name)
+        manifest = parsed.manifest
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(request["cwd"])
+    try:
+        result = dbtRunner(manifest=manifest).invoke(request["args"])
+    except BaseException as error:  # what `dbt` would print as it fell over  # noqa: BLE001
+        print(f"dbt: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    # dbt's exit codes: 0 success, 1 a node failed or errored, 2 dbt itself failed.
+    if result.success:
+        return 0
+    if result.exception is not None:
+        print(f"dbt: {type(result.exception).__name__}: {result.exception}", file=sys.stderr)
+        return 2
+    return 1
+
+
+def serve(path: Path, warehouse: Path, target: Path) -> None:
+    """Listen at `path`, import dbt and parse the project, then run the one command a client brings,
+    or leave when the process that started this one ends (standard input closes)."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)  # listening at once: a client that comes early waits for the imports
+    try:
+        parsed = _parse_ahead(warehouse, target, Path(tempfile.mkdtemp(dir=path.parent)))
+    except Exception:  # the command will parse again, and say what is wrong  # noqa: BLE001
+        parsed = None
+    ready, _, _ = select.select([listener, sys.stdin], [], [])
+    if listener not in ready:
+        return
+    connection, _ = listener.accept()
+    path.unlink()  # the next client finds no one waiting, and runs dbt itself
+    listener.close()
+    connection.sendall(f"{os.getpid()}\n".encode())
+    header, descriptors, _, _ = socket.recv_fds(connection, HEADER.size, 3)
+    (size,) = HEADER.unpack(header)
+    request = json.loads(_receive_exactly(connection, size))
+    for descriptor, standard in zip(descriptors, (0, 1, 2), strict=True):
+        os.dup2(descriptor, standard)
+        os.close(descriptor)
+    # Line by line, as `dbt` writes to a pipe with PYTHONUNBUFFERED: Dagster shows each node as it ends.
+    sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+    code = _run_dbt(request, parsed)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    connection.sendall(f"{code}\n".encode())
+    connection.close()
+
+
+# The client: `sinstats-dbt` -----------------------------------------------------------------------
+
+
+def _connect() -> tuple[socket.socket, BinaryIO, int] | None:
+    """A connection to the waiting process, its replies and its pid; None when no process is waiting."""
+    path = os.environ.get(SOCKET_VARIABLE)
+    if not path:
+        return None
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(path)
+        replies = connection.makefile("rb")
+        greeting = replies.readline().strip()  # sent once its imports are done
+    except OSError:
+        connection.close()
+        return None
+    if not greeting.isdigit():  # it failed while importing dbt
+        connection.close()
+        return None
+    return connection, replies, int(greeting)
+
+
+def client() -> None:
+    """`sinstats-dbt ARGS`: `dbt ARGS`, run by the waiting process when there is one."""
+    args = sys.argv[1:]
+    found = _connect()
+    if found is None:
+        os.execv(DBT_EXECUTABLE, [str(DBT_EXECUTABLE), *args])
+    connection, replies, pid = found
+    request = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+
+    def forward(signum: int, _frame: object) -> None:  # Dagster stops dbt with SIGINT, then SIGTERM
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    socket.send_fds(connection, [HEADER.pack(len(request))], [0, 1, 2])
+    connection.sendall(request)
+    answer = replies.readline().strip()
+    if not answer.isdigit():
+        print("sinstats-dbt: the dbt process ended before its command finished", file=sys.stderr)
+        sys.exit(LEFT_EARLY)
+    sys.exit(int(answer))
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
