@@ -12,8 +12,8 @@ from packaging import version
 
 from pipelines.parameters import Parameters
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.warm import CLIENT
 from pipelines.transform.state import BuildPlan
+from pipelines.transform.warm import CLIENT
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import json
 import os
 import select
@@ -46,36 +47,57 @@ SOCKET_VARIABLE = "SINSTATS_DBT_SOCKET"  # where the waiting process listens; se
 CLIENT = Path(sys.executable).with_name("sinstats-dbt")  # the dbt executable Dagster runs
 HEADER = struct.Struct("!Q")  # the request's length, sent with the three file descriptors
 LEFT_EARLY = 3  # the client's exit code when the waiting process ended during a command
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+@dataclass
+class Waiting:
+    """A dbt process started ahead of its command, and where it listens."""
+
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+    @property
+    def socket(self) -> Path:
+        return self.folder / "dbt.sock"
+
+    def stop(self) -> None:
+        """End it now, and remove its folder. (Its one command, if it took one, is over: a run stops
+        it as it ends. A run with nothing new never gives it one, and must not wait for its parse.)"""
+        self.process.kill()
+        self.process.wait()
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def spawn(warehouse: Path, target: Path) -> Waiting:
+    """A dbt process that imports dbt, parses the project for `warehouse` (whose dbt target folder is
+    `target`), and waits for one command."""
+    folder = Path(tempfile.mkdtemp(prefix="sinstats-dbt-"))
+    # Listening before this returns: a client that comes early waits for dbt, and never misses it.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(folder / "dbt.sock"))
+        listener.listen(1)
+        arguments = [str(listener.fileno()), str(folder / "dbt.sock"), str(warehouse), str(target), str(os.getpid())]
+        process = subprocess.Popen(
+            [sys.executable, "-m", __name__, *arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=[listener.fileno()],
+        )
+    return Waiting(process, folder)
 
 
 def start(warehouse: Path, target: Path) -> None:
-    """Start a dbt process that parses the project for `warehouse`'s dbt target folder and waits for
-    this process's dbt command; the process's children (Dagster's dbt resource, through
-    `sinstats-dbt`) find it through $SINSTATS_DBT_SOCKET."""
+    """For this process's run: a dbt process waiting for its dbt command, which this process's
+    children (Dagster's dbt resource, through `sinstats-dbt`) find through $SINSTATS_DBT_SOCKET."""
     if os.environ.get(SOCKET_VARIABLE):
         return
-    folder = Path(tempfile.mkdtemp(prefix="sinstats-dbt-"))
-    path = folder / "dbt.sock"
-    process = subprocess.Popen(
-        [sys.executable, "-m", __name__, str(path), str(warehouse), str(target)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # a Ctrl-C at the terminal reaches dbt through the client, not twice
-    )
-    os.environ[SOCKET_VARIABLE] = str(path)
-
-    def stop() -> None:
-        os.environ.pop(SOCKET_VARIABLE, None)
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(folder, ignore_errors=True)
-
-    atexit.register(stop)
+    waiting = spawn(warehouse, target)
+    os.environ[SOCKET_VARIABLE] = str(waiting.socket)
+    atexit.register(waiting.stop)
 
 
 # The waiting process ----------------------------------------------------------------------------
@@ -165,7 +187,7 @@ def _run_dbt(request: dict[str, Any], parsed: Parsed | None) -> int:
     os.chdir(request["cwd"])
     try:
         result = dbtRunner(manifest=manifest).invoke(request["args"])
-    except BaseException as error:  # what `dbt` would print as it fell over  # noqa: BLE001
+    except BaseException as error:  # what `dbt` would print as it fell over
         print(f"dbt: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     # dbt's exit codes: 0 success, 1 a node failed or errored, 2 dbt itself failed.
@@ -177,15 +199,25 @@ def _run_dbt(request: dict[str, Any], parsed: Parsed | None) -> int:
     return 1
 
 
-def serve(path: Path, warehouse: Path, target: Path) -> None:
-    """Listen at `path`, import dbt and parse the project, then run the one command a client brings,
-    or leave when the process that started this one ends (standard input closes)."""
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    listener.listen(1)  # listening at once: a client that comes early waits for the imports
+def _end_with(parent: int) -> None:
+    """Be killed when `parent` ends, however it ends, even during a dbt command: a dbt left running
+    after its run was killed would write to a warehouse the next run may already hold. (A `dbt` the
+    run started itself would end with the run's process group, as this process does.) Linux only;
+    elsewhere, this process ends when it finds its standard input closed."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(0)
+
+
+def serve(listening: int, path: Path, warehouse: Path, target: Path, parent: int) -> None:
+    """Import dbt and parse the project, then run the one command a client brings to the socket
+    `listening` (at `path`), or leave when the process that started this one (`parent`) ends."""
+    _end_with(parent)
+    listener = socket.socket(fileno=listening)
     try:
         parsed = _parse_ahead(warehouse, target, Path(tempfile.mkdtemp(dir=path.parent)))
-    except Exception:  # the command will parse again, and say what is wrong  # noqa: BLE001
+    except Exception:  # the command will parse again, and say what is wrong
         parsed = None
     ready, _, _ = select.select([listener, sys.stdin], [], [])
     if listener not in ready:
@@ -242,10 +274,8 @@ def client() -> None:
     request = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
 
     def forward(signum: int, _frame: object) -> None:  # Dagster stops dbt with SIGINT, then SIGTERM
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
@@ -259,4 +289,4 @@ def client() -> None:
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    serve(int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5]))

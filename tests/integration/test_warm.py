@@ -1,0 +1,197 @@
+"""The dbt process `sinstats run` starts ahead of its dbt command (pipelines/transform/warm.py), with
+the real dbt and the real `sinstats-dbt` client: it runs the first command, from its own parse when
+the project and settings are those it parsed; every later command runs dbt itself; either way the
+output and exit code are dbt's; it never outlives the process that started it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.transform import warm
+from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV
+
+# dbt logs this (debug level, in its log file) each time it reads the project: when a command
+# runs from the parse made ahead, it does not.
+READ_THE_PROJECT = "StateCheckVarsHash"
+
+
+def events(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def last_invocation(dbt_log: Path) -> list[dict]:
+    """The events of the last dbt command that wrote to a dbt log file (JSON lines)."""
+    logged = events(dbt_log.read_text(encoding="utf-8"))
+    last = logged[-1]["info"]["invocation_id"]
+    return [event for event in logged if event["info"]["invocation_id"] == last]
+
+
+def dbt_env(warehouse: Path, target: Path, waiting: warm.Waiting | None) -> dict[str, str]:
+    """The environment Dagster's dbt resource gives the dbt executable (dagster_dbt's DbtCliResource.cli)."""
+    env = {
+        **os.environ,
+        **DBT_ENV,
+        DATABASE_VARIABLE: str(warehouse),
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target),
+        "DBT_LOG_FORMAT": "json",
+    }
+    env.pop(warm.SOCKET_VARIABLE, None)
+    if waiting is not None:
+        env[warm.SOCKET_VARIABLE] = str(waiting.socket)
+    return env
+
+
+def client(env: dict[str, str], *args: str) -> tuple[int, int, str]:
+    """`sinstats-dbt ARGS` as Dagster runs it: its exit code, its pid, and its output."""
+    process = subprocess.Popen(
+        [str(warm.CLIENT), *args],
+        env=env,
+        cwd=DBT_PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = process.communicate(timeout=300)[0]
+    return process.returncode, process.pid, output
+
+
+LIST = ("ls", "--select", "dim_date", "--resource-type", "model", "--output", "name")
+
+
+def printed(output: str) -> list[str]:
+    return [event["info"]["msg"] for event in events(output) if event["info"]["name"] == "PrintEvent"]
+
+
+def test_the_waiting_dbt_runs_the_first_command_from_its_parse_and_the_next_runs_dbt_itself(tmp_path):
+    warehouse, target = tmp_path / "sin.duckdb", tmp_path / "target"
+    waiting = warm.spawn(warehouse, target)
+    try:
+        env = dbt_env(warehouse, target, waiting)
+        code, pid, output = client(env, *LIST)
+        assert code == 0, output
+        assert {event["info"]["pid"] for event in events(output)} == {waiting.process.pid}  # it ran there
+        assert printed(output) == ["dim_date"]
+        served = last_invocation(target / "dbt.log")
+        assert not any(event["info"]["name"] == READ_THE_PROJECT for event in served)  # from its parse
+        assert (target / "manifest.json").exists() and (target / "partial_parse.msgpack").exists()
+        assert waiting.process.wait(timeout=30) == 0  # one command, then it leaves
+        assert not waiting.socket.exists()
+
+        code, pid, output = client(env, *LIST)
+        assert code == 0, output
+        assert {event["info"]["pid"] for event in events(output)} == {pid}  # dbt itself, in the client's place
+        assert printed(output) == ["dim_date"]
+        assert any(event["info"]["name"] == READ_THE_PROJECT for event in last_invocation(target / "dbt.log"))
+    finally:
+        waiting.stop()
+    assert not waiting.folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("ls", "--no-such-option"), 2),  # dbt itself fails: a usage mistake
+        (("show", "--inline", "select * from no_such_table"), 2),  # dbt fails on what it was given
+        (("run", "--select", "stg_raw__notifications"), 1),  # a node fails: its source is not there
+    ],
+)
+def test_the_exit_code_is_dbts_whether_the_waiting_process_runs_the_command_or_dbt_does(tmp_path, args, code):
+    warehouse, target = tmp_path / "sin.duckdb", tmp_path / "target"
+    waiting = warm.spawn(warehouse, target)
+    try:
+        served = client(dbt_env(warehouse, target, waiting), *args)
+        assert {event["info"]["pid"] for event in events(served[2])} <= {waiting.process.pid}
+    finally:
+        waiting.stop()
+    itself = client(dbt_env(warehouse, target, None), *args)
+    assert (served[0], itself[0]) == (code, code), (served[2], itself[2])
+
+
+def test_a_command_for_another_warehouse_is_not_run_from_the_parse_made_for_this_one(tmp_path):
+    warehouse, target = tmp_path / "sin.duckdb", tmp_path / "target"
+    waiting = warm.spawn(warehouse, target)
+    try:
+        code, _pid, output = client(dbt_env(tmp_path / "other.duckdb", target, waiting), *LIST)
+    finally:
+        waiting.stop()
+    assert code == 0, output
+    assert {event["info"]["pid"] for event in events(output)} == {waiting.process.pid}
+    assert any(event["info"]["name"] == READ_THE_PROJECT for event in last_invocation(target / "dbt.log"))
+    assert printed(output) == ["dim_date"]
+
+
+def test_the_parse_settings_leave_out_only_what_a_command_or_the_run_sets():
+    env = {
+        "DBT_TARGET_PATH": "t",
+        "DBT_LOG_FORMAT": "json",
+        "SINSTATS_LANDING": "l",
+        DATABASE_VARIABLE: "w",
+        "HOME": "h",
+    }
+    assert warm.parse_settings(env) == {DATABASE_VARIABLE: "w"}
+    assert warm.parse_settings({**env, "DBT_PROFILES_DIR": "p"}) == {DATABASE_VARIABLE: "w", "DBT_PROFILES_DIR": "p"}
+
+
+def ended(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status  # a zombie has ended; only its parent's reaping is left
+
+
+START_THEN_RUN = """
+import os, subprocess, sys
+from pathlib import Path
+from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.transform import warm
+from tests.integration.test_warm import dbt_env
+warehouse, target = Path(sys.argv[1]), Path(sys.argv[2])
+waiting = warm.spawn(warehouse, target)
+print(waiting.process.pid, waiting.socket, flush=True)
+if sys.argv[3] == "command":  # a query of minutes
+    query = "select sum(i % 7) from range(100000000000) as numbers (i)"
+    env = dbt_env(warehouse, target, waiting)
+    subprocess.run([str(warm.CLIENT), "show", "--inline", query], env=env, cwd=DBT_PROJECT_DIR)
+else:
+    subprocess.run(["sleep", "600"])
+"""
+
+
+@pytest.mark.parametrize("when", ["waiting", "command"])
+def test_the_waiting_dbt_ends_when_the_process_that_started_it_is_killed(tmp_path, when):
+    """While it waits, and during its command: a dbt left running after its run was killed would
+    write to a warehouse the next run may already hold."""
+    run = subprocess.Popen(
+        [sys.executable, "-c", START_THEN_RUN, str(tmp_path / "sin.duckdb"), str(tmp_path / "target"), when],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert run.stdout is not None
+    pid, path = run.stdout.readline().split()
+    try:
+        deadline = time.monotonic() + 120
+        while when == "command" and Path(path).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)  # until it has taken the command (it removes its socket then)
+        time.sleep(2)
+        assert not ended(int(pid))
+        run.kill()
+        run.wait()
+        deadline = time.monotonic() + 15
+        while not ended(int(pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ended(int(pid))
+    finally:
+        if not ended(int(pid)):
+            os.kill(int(pid), 9)
