@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import select
@@ -238,8 +239,18 @@ def serve(listening: int, path: Path, warehouse: Path, target: Path, parent: int
     code = _run_dbt(request, parsed)
     sys.stdout.flush()
     sys.stderr.flush()
+    # Let go of the client's streams at once: Dagster reads dbt's output until every holder of the
+    # pipe has closed it, and this process's teardown (half a second of freeing dbt) need not be waited for.
+    nothing = os.open(os.devnull, os.O_RDWR)
+    for standard in (0, 1, 2):
+        os.dup2(nothing, standard)
+    # What `dbt` does as it exits that matters: dbt-duckdb closes the warehouse (its exit handler).
+    # Then the client may go: the run opens the warehouse next.
+    atexit._run_exitfuncs()
+    gc.collect()
     connection.sendall(f"{code}\n".encode())
     connection.close()
+    os._exit(0)
 
 
 # The client: `sinstats-dbt` -----------------------------------------------------------------------

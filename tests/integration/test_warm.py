@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.settings import DBT_PROJECT_DIR
@@ -195,3 +196,19 @@ def test_the_waiting_dbt_ends_when_the_process_that_started_it_is_killed(tmp_pat
     finally:
         if not ended(int(pid)):
             os.kill(int(pid), 9)
+
+
+def test_the_warehouse_is_closed_when_the_client_returns(tmp_path):
+    """As when `dbt` exits: the warehouse written and closed (checkpointed, no write-ahead log left),
+    free for the run's next step at once."""
+    warehouse, target = tmp_path / "sin.duckdb", tmp_path / "target"
+    waiting = warm.spawn(warehouse, target)
+    try:
+        code, _pid, output = client(dbt_env(warehouse, target, waiting), "seed", "--select", "abuse_neglect")
+    finally:
+        waiting.stop()
+    assert code == 0, output
+    assert {event["info"]["pid"] for event in events(output)} == {waiting.process.pid}
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
+    with duckdb.connect(str(warehouse)) as connection:
+        assert connection.execute("select count(*) from reference.abuse_neglect").fetchall()[0][0] > 0
