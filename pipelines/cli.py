@@ -101,6 +101,7 @@ def run(
 
     start_parse_in_background()
     warm.start(settings.warehouse, settings.dbt_target)
+    warm.keep_dbt_out()
     from pipelines.display import display_for
     from pipelines.runner import run_pipeline
 

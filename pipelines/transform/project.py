@@ -4,6 +4,7 @@ The manifest is in `manifest.py`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.metadata import version as installed_version
 from typing import Any
 
 import duckdb
@@ -25,15 +26,15 @@ class SinstatsDbtCli(DbtCliResource):
     dbt: about 2 s) and opens a dbt adapter in this process (about 0.6 s) before every command;
     the adapter only serves row-count and column metadata, which this project does not fetch.
     dbt here is always the dbt-core installed beside this Python, so its version is read from the
-    package. uv.lock pins dagster-dbt; tests/unit/test_dbt_resource_guard.py fails when DbtCliResource
-    stops reaching dbt through these two members, and the end-to-end tests run every dbt command through this.
+    package's metadata (without importing dbt-core, which `sinstats run` keeps out of its process:
+    pipelines/transform/warm.py, `keep_dbt_out`). uv.lock pins dagster-dbt;
+    tests/unit/test_dbt_resource_guard.py fails when DbtCliResource stops reaching dbt through these
+    two members, and the end-to-end tests run every dbt command through this.
     """
 
     @property
     def _cli_version(self) -> version.Version:
-        from dbt.version import __version__
-
-        return version.parse(__version__)
+        return version.parse(installed_version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
         return None

@@ -1,20 +1,23 @@
 """dbt started before it is needed, so that its start-up overlaps the run's own.
 
 Starting dbt costs about 2 s before it does any work (Python, then dbt-core and its DuckDB adapter
-importing themselves). `sinstats run` therefore starts a dbt process at once (`start`), which
-imports dbt while the run imports Dagster and loads the extracts, on the other core, and then
-waits. When the run's dbt step comes, Dagster's dbt resource runs `sinstats-dbt` (`client`) as its
-dbt executable: it connects to the waiting process over a Unix socket and hands it the command's
-arguments, environment, working folder and standard streams (the file descriptors themselves), and
-the waiting process runs that dbt command as `dbt` would (dbt's own programmatic entry point,
-`dbtRunner`) and tells the client its exit code, which the client exits with. Dagster reads the
-same output from the same pipe either way.
+importing themselves) and 1 s more reading the project. `sinstats run` therefore starts a dbt
+process first thing (`start`), which imports dbt and parses the project while the run imports
+Dagster and loads the extracts, on the other core, and then waits. When the run's dbt step comes,
+Dagster's dbt resource runs `sinstats-dbt` (`client`) as its dbt executable: it connects to the
+waiting process over a Unix socket (in a folder only this user can open) and hands it the command's
+arguments, environment, working folder and standard streams (the file descriptors themselves); the
+waiting process runs that dbt command as `dbt` would (dbt's own programmatic entry point,
+`dbtRunner`), from its parse when the project and dbt's settings are still those it parsed with,
+and tells the client its exit code, which the client exits with. Dagster reads the same output
+from the same pipe either way.
 
 The waiting process serves one command, then leaves. Where no process is waiting (a second dbt
 command in the same run, a run started by the schedule, a test calling the pipeline in-process, a
-waiting process that failed to start), `sinstats-dbt` replaces itself with the real `dbt` (exec),
-so every command runs either way, with the same output and exit code. The waiting process leaves
-when the run's process ends, however it ends (its standard input, a pipe from the run, closes).
+waiting process that failed), `sinstats-dbt` replaces itself with the real `dbt` (exec), so every
+command runs either way, with the same output and exit code. The waiting process never outlives
+the run's process: the run kills it as it ends, and the kernel kills it if the run dies first
+(`_end_with`), even in the middle of its command.
 
 Standard library only: `sinstats run` starts the process before importing Dagster, and the client
 starts with every dbt command.
@@ -91,14 +94,29 @@ def spawn(warehouse: Path, target: Path) -> Waiting:
     return Waiting(process, folder)
 
 
+_started: list[Waiting] = []
+
+
 def start(warehouse: Path, target: Path) -> None:
     """For this process's run: a dbt process waiting for its dbt command, which this process's
     children (Dagster's dbt resource, through `sinstats-dbt`) find through $SINSTATS_DBT_SOCKET."""
-    if os.environ.get(SOCKET_VARIABLE):
+    if _started:
         return
     waiting = spawn(warehouse, target)
+    _started.append(waiting)
     os.environ[SOCKET_VARIABLE] = str(waiting.socket)
     atexit.register(waiting.stop)
+
+
+def keep_dbt_out() -> None:
+    """Keep dbt-core out of this process (`sinstats run`'s), before Dagster is imported: dbt runs in
+    its own process here (the waiting one, or `dbt` itself), never in this one. dagster-dbt imports
+    dbt-core when it can, for a few status and node-type names it also defines itself (it supports
+    dbt installed elsewhere, as with dbt Fusion); hiding dbt-core saves that import, about 1.1 s of
+    every run. tests/integration/test_warm.py checks that the names agree and that the asset graph
+    is the same either way; the end-to-end tests of `sinstats run` run this way."""
+    if "dbt" not in sys.modules:
+        sys.modules["dbt"] = None  # type: ignore[assignment]
 
 
 # The waiting process ----------------------------------------------------------------------------
@@ -265,7 +283,7 @@ def _connect() -> tuple[socket.socket, BinaryIO, int] | None:
     try:
         connection.connect(path)
         replies = connection.makefile("rb")
-        greeting = replies.readline().strip()  # sent once its imports are done
+        greeting = replies.readline().strip()  # sent once its imports and parse are done
     except OSError:
         connection.close()
         return None

@@ -212,3 +212,51 @@ def test_the_warehouse_is_closed_when_the_client_returns(tmp_path):
     assert not warehouse.with_name(warehouse.name + ".wal").exists()
     with duckdb.connect(str(warehouse)) as connection:
         assert connection.execute("select count(*) from reference.abuse_neglect").fetchall()[0][0] > 0
+
+
+WITHOUT_DBT_CORE = """
+import json, sys
+from pipelines.transform import warm
+warm.keep_dbt_out()
+from tests.integration.test_warm import names
+from dagster_dbt import compat
+from tests.e2e.test_graph import describe
+print(json.dumps({"names": names(compat), "graph": describe(), "version": str(compat.DBT_PYTHON_VERSION)}))
+"""
+
+
+def names(compat) -> dict[str, list[str]]:
+    """What dagster-dbt compares dbt's statuses and node types with (dagster_dbt.compat)."""
+    kinds = {
+        kind: sorted(str(member.value) for member in getattr(compat, kind))
+        for kind in ("NodeStatus", "TestStatus", "NodeType")
+    }
+    kinds["REFABLE_NODE_TYPES"] = sorted(map(str, compat.REFABLE_NODE_TYPES))
+    kinds["SUCCESSFUL_NODE_STATUSES"] = sorted(map(str, compat.SUCCESSFUL_NODE_STATUSES))
+    return kinds
+
+
+def test_dagster_dbt_without_dbt_core_builds_the_same_graph_and_knows_every_name_dbt_core_gives():
+    """`sinstats run` keeps dbt-core out of its process (`keep_dbt_out`): dagster-dbt then uses its own
+    copies of dbt's status and node-type names. The asset graph must be the one `dagster dev` and the
+    tests see (the golden snapshot), and every name dbt-core can report for this project must be known."""
+    from dagster_dbt import compat
+
+    from tests.e2e.test_graph import SNAPSHOT, describe
+
+    finished = subprocess.run(
+        [sys.executable, "-c", WITHOUT_DBT_CORE], capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2]
+    )
+    assert finished.returncode == 0, finished.stderr
+    hidden = json.loads(finished.stdout.splitlines()[-1])
+    assert hidden["version"] == "None" and compat.DBT_PYTHON_VERSION is not None  # each mode as meant
+    assert hidden["graph"] == describe() == SNAPSHOT.read_text()
+    here, there = names(compat), hidden["names"]
+    assert set(here["NodeStatus"]) <= set(there["NodeStatus"])
+    assert here["TestStatus"] == there["TestStatus"]
+    assert here["REFABLE_NODE_TYPES"] == there["REFABLE_NODE_TYPES"]
+    assert here["SUCCESSFUL_NODE_STATUSES"] == there["SUCCESSFUL_NODE_STATUSES"]
+    # dbt-core's "function" nodes (user-defined functions) are unknown without it: the project has none.
+    assert set(here["NodeType"]) - set(there["NodeType"]) <= {"function"}
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
+    assert not manifest.get("functions")
