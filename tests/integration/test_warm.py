@@ -245,7 +245,11 @@ def test_dagster_dbt_without_dbt_core_builds_the_same_graph_and_knows_every_name
     from tests.e2e.test_graph import SNAPSHOT, describe
 
     finished = subprocess.run(
-        [sys.executable, "-c", WITHOUT_DBT_CORE], capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2]
+        [sys.executable, "-c", WITHOUT_DBT_CORE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[2],
     )
     assert finished.returncode == 0, finished.stderr
     hidden = json.loads(finished.stdout.splitlines()[-1])
