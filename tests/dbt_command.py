@@ -3,12 +3,12 @@ itself: unit tests, a --vars parse, the publication macros)."""
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 from pathlib import Path
 
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE
+from pipelines.transform.manifest import DBT_EXECUTABLE, dbt_environment
 
 
 def dbt(arguments: list[str], database: Path, work: Path) -> subprocess.CompletedProcess[str]:
@@ -28,7 +28,24 @@ def dbt(arguments: list[str], database: Path, work: Path) -> subprocess.Complete
         command,
         capture_output=True,
         text=True,
-        env={**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(database)},
+        env=dbt_environment(database),
         cwd=DBT_PROJECT_DIR,
         timeout=600,
     )
+
+
+# dbt logs this (debug level, in its log file) each time it reads the project: when a command
+# runs from the parse made ahead (pipelines/transform/warm.py), it does not.
+READ_THE_PROJECT = "StateCheckVarsHash"
+
+
+def events(text: str) -> list[dict]:
+    """dbt's JSON log lines in `text`, as dicts."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def last_invocation(dbt_log: Path) -> list[dict]:
+    """The events of the last dbt command that wrote to a dbt log file (JSON lines)."""
+    logged = events(dbt_log.read_text(encoding="utf-8"))
+    last = logged[-1]["info"]["invocation_id"]
+    return [event for event in logged if event["info"]["invocation_id"] == last]

@@ -3,7 +3,6 @@ of dbt/models/dashboards/) into the run's staging folder. The aggregation is dbt
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +17,7 @@ from pipelines.publish.assets import OPEN_DATA_FILES, staging
 from pipelines.publish.cells import neutralise_frame
 from pipelines.resources import Workspace
 from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE
+from pipelines.transform.manifest import DBT_EXECUTABLE, dbt_environment
 from schemas.reference import read_seed
 
 GROUP = "pages"
@@ -169,8 +168,7 @@ def write_dbt_docs(target: Path, database: Path, folder: Path) -> bool:
             "--target-path",
             str(target),
         ]
-        env = {**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(database)}
-        subprocess.run(command, env=env, cwd=DBT_PROJECT_DIR, check=True, capture_output=True)
+        subprocess.run(command, env=dbt_environment(database), cwd=DBT_PROJECT_DIR, check=True, capture_output=True)
         stamp.write_text(fingerprint)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(page, folder / DOCS_PAGE)

@@ -25,6 +25,11 @@ DATABASE_VARIABLE = "SINSTATS_DBT_DATABASE"
 _background: subprocess.Popen[bytes] | None = None
 
 
+def dbt_environment(database: Path) -> dict[str, str]:
+    """This process's environment, as a dbt command on `database` needs it (profiles.yml reads the path)."""
+    return {**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(database)}
+
+
 # The folders of the dbt project's own files (dbt_project.yml's paths).
 DBT_SOURCE_FOLDERS = ("models", "seeds", "macros", "data-tests")
 
@@ -49,8 +54,7 @@ def _parse(**popen: Any) -> subprocess.Popen[bytes]:
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
     ]
-    env = {**os.environ, **DBT_ENV, DATABASE_VARIABLE: str(DEFAULT_WAREHOUSE)}
-    return subprocess.Popen(command, env=env, cwd=DBT_PROJECT_DIR, **popen)
+    return subprocess.Popen(command, env=dbt_environment(DEFAULT_WAREHOUSE), cwd=DBT_PROJECT_DIR, **popen)
 
 
 def start_parse_in_background() -> None:

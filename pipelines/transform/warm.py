@@ -45,8 +45,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pipelines.settings import DBT_PROJECT_DIR, RUN_VARIABLES
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, DBT_EXECUTABLE, newest_source_mtime
+from pipelines.transform.manifest import DBT_EXECUTABLE, dbt_environment, newest_source_mtime
 
+SOCKET_NAME = "dbt.sock"  # in a folder of its own (mkdtemp: this user's only)
 SOCKET_VARIABLE = "SINSTATS_DBT_SOCKET"  # where the waiting process listens; set by `start`
 CLIENT = Path(sys.executable).with_name("sinstats-dbt")  # the dbt executable Dagster runs
 HEADER = struct.Struct("!Q")  # the request's length, sent with the three file descriptors
@@ -63,7 +64,7 @@ class Waiting:
 
     @property
     def socket(self) -> Path:
-        return self.folder / "dbt.sock"
+        return self.folder / SOCKET_NAME
 
     def stop(self) -> None:
         """End it now, and remove its folder. (Its one command, if it took one, is over: a run stops
@@ -79,11 +80,12 @@ def spawn(warehouse: Path, target: Path) -> Waiting:
     """A dbt process that imports dbt, parses the project for `warehouse` (whose dbt target folder is
     `target`), and waits for one command."""
     folder = Path(tempfile.mkdtemp(prefix="sinstats-dbt-"))
+    path = folder / SOCKET_NAME
     # Listening before this returns: a client that comes early waits for dbt, and never misses it.
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
-        listener.bind(str(folder / "dbt.sock"))
+        listener.bind(str(path))
         listener.listen(1)
-        arguments = [str(listener.fileno()), str(folder / "dbt.sock"), str(warehouse), str(target), str(os.getpid())]
+        arguments = [str(listener.fileno()), str(path), str(warehouse), str(target), str(os.getpid())]
         process = subprocess.Popen(
             [sys.executable, "-m", __name__, *arguments],
             stdin=subprocess.PIPE,
@@ -169,9 +171,7 @@ def _parse_ahead(warehouse: Path, target: Path, folder: Path) -> Parsed | None:
     from dbt.cli.main import dbtRunner
 
     env = {
-        **os.environ,
-        **DBT_ENV,
-        DATABASE_VARIABLE: str(warehouse),
+        **dbt_environment(warehouse),
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(folder),
         "DBT_LOG_PATH": str(folder),

@@ -20,7 +20,7 @@ from dagster import (
 from pipelines.display import Lines
 from pipelines.runner import _run_logger, _RunHandler
 from tests.conftest import AS_AT, notification, write_csv
-from tests.integration.test_warm import READ_THE_PROJECT, last_invocation
+from tests.dbt_command import READ_THE_PROJECT, last_invocation
 
 SINSTATS = str(Path(sys.executable).with_name("sinstats"))
 HOLD = """

@@ -17,30 +17,14 @@ import pytest
 
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.transform import warm
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV
-
-# dbt logs this (debug level, in its log file) each time it reads the project: when a command
-# runs from the parse made ahead, it does not.
-READ_THE_PROJECT = "StateCheckVarsHash"
-
-
-def events(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
-def last_invocation(dbt_log: Path) -> list[dict]:
-    """The events of the last dbt command that wrote to a dbt log file (JSON lines)."""
-    logged = events(dbt_log.read_text(encoding="utf-8"))
-    last = logged[-1]["info"]["invocation_id"]
-    return [event for event in logged if event["info"]["invocation_id"] == last]
+from pipelines.transform.manifest import DATABASE_VARIABLE, dbt_environment
+from tests.dbt_command import READ_THE_PROJECT, events, last_invocation
 
 
 def dbt_env(warehouse: Path, target: Path, waiting: warm.Waiting | None) -> dict[str, str]:
     """The environment Dagster's dbt resource gives the dbt executable (dagster_dbt's DbtCliResource.cli)."""
     env = {
-        **os.environ,
-        **DBT_ENV,
-        DATABASE_VARIABLE: str(warehouse),
+        **dbt_environment(warehouse),
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(target),
