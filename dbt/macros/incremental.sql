@@ -26,6 +26,42 @@
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
 
+{#- The models counted by reporting year (incremental_strategy `replace_years`, a `time_period`
+    column holding the reporting year) keep their rows between runs too and, on an incremental
+    build, count again only the years a changed notification is in, now or at the last build. When
+    the as-at date moved into another reporting year, every year is counted again: the years
+    published, and the LA each is published under, follow the as-at date's year. (A build after
+    one that did not complete counts every year again: pipelines/transform/state.py.) -#}
+{% macro changed_years_only(year) -%}
+    {%- if is_incremental() -%}
+        {%- set changed = ref('int_changed_notifications') -%}
+        ({{ year }} in (
+            select changed.previous_reporting_year from {{ changed }} as changed
+            where changed.previous_reporting_year is not null
+            union
+            select notifications.reporting_year from {{ ref('fct_notifications') }} as notifications
+            where notifications.notification_id in (select changed.notification_id from {{ changed }} as changed)
+        )
+        or coalesce((
+            select {{ reporting_year('run_parameters.as_at_floor_date') }}
+                <> {{ reporting_year('run_parameters.as_at_ceiling_date') }}
+            from {{ source('reference', 'run_parameters') }} as run_parameters
+        ), false))
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Their strategy (`replace_years`): delete every row of those years, then insert what the model
+    counted for them. -#}
+{% macro get_incremental_replace_years_sql(arg_dict) -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ changed_years_only('time_period') }};
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
 {#- The table `name` of this model's schema as it was before this build changed it, read by
     int_changed_notifications before the models downstream of it replace their rows; where there
     is none yet, an empty table of the given columns. -#}
@@ -34,8 +70,8 @@
     {{ return(relation if relation is not none else '(select ' ~ empty_columns ~ ' where false)') }}
 {%- endmacro %}
 
-{#- dbt's data tests on an incremental build look at the rows it wrote: the tests of an incremental
-    model (unique, not_null, accepted values, relationships, unique combinations: all of them about
+{#- dbt's data tests on an incremental build look at the rows it wrote: the tests of a notification-
+    level incremental model (strategy `replace_notifications`: unique, not_null, accepted values, relationships, unique combinations: all of them about
     single rows, or keys that include notification_id) keep the rows of the changed notifications.
     Every other row was tested when it was written, by the build that completed, and no row of
     another notification can clash with a changed one's key. A full build tests every row. dbt's
@@ -46,6 +82,7 @@
     {#- (dbt renders this at parse time too, with no graph yet) -#}
     {%- for node in (graph.nodes.values() if execute else []) -%}
         {%- if node.resource_type == 'model' and node.config.materialized == 'incremental'
+            and node.config.incremental_strategy == 'replace_notifications'
             and node.alias == relation.identifier and node.schema == relation.schema -%}
             {%- do incremental.append(node) -%}
         {%- endif -%}
@@ -81,11 +118,11 @@
 {%- endmacro %}
 
 {#- On Spark the incremental models build in full only (`dbt build --full-refresh`): dbt-spark knows
-    only its own strategies, and `replace_notifications` deletes rows, which Spark's Parquet tables
+    only its own strategies, and `replace_notifications` and `replace_years` delete rows, which Spark's Parquet tables
     cannot (Delta tables on Databricks can; README, "On Spark"). Every other strategy is dbt-spark's
     own check. -#}
 {% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
-    {%- if raw_strategy == 'replace_notifications' -%}
+    {%- if raw_strategy in ('replace_notifications', 'replace_years') -%}
         {%- if not should_full_refresh() and load_relation(this) is not none -%}
             {%- do exceptions.raise_compiler_error(
                 'The ' ~ raw_strategy ~ ' strategy builds in full on Spark: run `dbt build --full-refresh`.'

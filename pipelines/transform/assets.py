@@ -63,7 +63,12 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
         fingerprints = state.node_fingerprints(manifest, policy_values(manifest), state.source_contents(connection))
         asked = "asked for (--full-refresh)" if not parameters.is_release else "a release is always built in full"
         plan = state.plan_build(
-            connection, parameters.as_at, fingerprints, incremental, asked if parameters.full_refresh else None
+            connection,
+            parameters.as_at,
+            fingerprints,
+            incremental,
+            asked if parameters.full_refresh else None,
+            by_year=state.incremental_models(manifest, state.BY_YEAR),
         )
         left = [name for name in state.seed_names(manifest) if seed_key(name) not in context.selected_asset_keys]
         moved = sorted(set(left) - set(state.unchanged_seeds(connection, fingerprints, left)))

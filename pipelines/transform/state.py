@@ -9,15 +9,19 @@ every loaded file a completed build has used (`pipeline.built_files`). From thes
   (`sinstats run --full-refresh`), and for a release (its own scratch copy, as at its cut-off);
 - otherwise **incremental**: the models computed per notification recompute only the notifications
   of `int_changed_notifications` (named by a file no completed build has used, what their duplicate
-  links reach, and, when the as-at date moved, what depends on it); every other model is a table
-  rebuilt whole, as before. An incremental model whose fingerprint differs from the last completed
-  build's (its SQL, configuration, macros, the policy values it reads, its seeds, the bank
-  holidays, or any of these upstream of it), or that a build which did not complete rebuilt in
-  full, is rebuilt in full with everything downstream of it.
+  links reach, and, when the as-at date moved, what depends on it); the models counted by
+  reporting year (strategy `replace_years`) count again only the years those notifications are in,
+  now or at the last build (every year when the as-at date moved into another reporting year);
+  every other model is a table rebuilt whole, as before. An incremental model whose fingerprint
+  differs from the last completed build's (its SQL, configuration, macros, the policy values it
+  reads, its seeds, the bank holidays, or any of these upstream of it), or that a build which did
+  not complete rebuilt in full, is rebuilt in full with everything downstream of it.
 
 A build that does not complete (failed, or killed) leaves the record of its start only: the next
 build computes again everything it would have, so a killed run never leaves a table half-way
-between two builds for good. Rebuilding a notification is idempotent (every row of it replaced).
+between two builds for good. Rebuilding a notification is idempotent (every row of it replaced);
+a year, too, but the year a notification was in can only be read from a completed build's tables,
+so after a build that did not complete the models counted by year are rebuilt in full.
 """
 
 from __future__ import annotations
@@ -171,12 +175,19 @@ def everything_else(manifest: Mapping[str, Any], models: tuple[str, ...]) -> lis
     )
 
 
-def incremental_models(manifest: Mapping[str, Any]) -> list[str]:
+def incremental_models(manifest: Mapping[str, Any], strategy: str | None = None) -> list[str]:
+    """The incremental models (of one strategy: `replace_notifications`, `replace_years`)."""
     return sorted(
         node["name"]
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") == "incremental"
+        and strategy in (None, node["config"].get("incremental_strategy"))
     )
+
+
+# The strategy of the models counted by reporting year (dbt/macros/incremental.sql).
+BY_YEAR = "replace_years"
 
 
 def last_completed_build(
@@ -199,8 +210,13 @@ def plan_build(
     fingerprints: Mapping[str, str],
     incremental: list[str],
     full_refresh: str | None = None,
+    by_year: Iterable[str] = (),
 ) -> BuildPlan:
-    """The plan of this build. `full_refresh`: why a full build was asked for (None: not asked)."""
+    """The plan of this build. `full_refresh`: why a full build was asked for (None: not asked).
+    `by_year`: the incremental models counted by reporting year, which recount the years of the
+    notifications that changed, in the year each is in now and the year the last build gave it. A
+    build that did not complete may have moved a notification already, so that the last build's
+    year is no longer to be seen: after one, they are rebuilt in full."""
     connection.execute(DDL)
     if full_refresh:
         return BuildPlan(False, reason=full_refresh, fingerprints=fingerprints)
@@ -216,6 +232,8 @@ def plan_build(
     rebuild = {model for model in incremental if fingerprints.get(model) != last_prints.get(model)}
     for _, models, was_incremental in unfinished:
         rebuild |= set(incremental) if not was_incremental else set(models) & set(incremental)
+    if unfinished:
+        rebuild |= set(by_year) & set(incremental)
     if rebuild == set(incremental):
         reason = "the models' code or reference data changed, or an unfinished build rebuilt them"
         return BuildPlan(False, reason=reason, fingerprints=fingerprints)

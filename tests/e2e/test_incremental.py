@@ -512,3 +512,60 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
         full = load_settings(landing, tmp_path / f"full{step}" / "sin.duckdb", tmp_path / f"full{step}" / "publish")
         assert run_pipeline(full, after, progress=lambda _line: None).success
         assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}, (step, before, after)
+
+
+def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_again(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The models counted by reporting year recount the year a changed notification was in at the
+    last build, read from the notification-level tables. A build that did not complete may have moved
+    the notification there already and stopped before the counts: the next build must not trust
+    those tables for the old year (it counts every year again)."""
+    from pipelines.transform import state
+    from pipelines.transform.project import SinstatsDbtCli
+
+    series, landing = first_day(tmp_path, 5)
+    day = FIRST_DAY  # as at 1 September 2025 the files publish the reporting years up to 2025
+    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
+    assert run_pipeline(settings, day, progress=lambda _line: None).success
+    # A counted notification of reporting year 2025 is moved into 2024 (April 2023 to March 2024).
+    counted = [
+        row
+        for row in series.latest.values()
+        if dt.date(2024, 4, 1) <= dt.date.fromisoformat(row["notification_date"]) <= dt.date(2025, 3, 31)
+        and row["nature"] in ("child_death", "serious_harm")
+    ]
+    moved = {**counted[0], "record_version": "2", "record_updated_at": f"{day.isoformat()}T11:00:00"}
+    moved.update(notification_date="2024-01-15", la_aware_date="2024-01-15", incident_date="2024-01-10")
+    write_csv(landing / f"notifications_{day:%Y%m%d}_moved.csv", NOTIFICATION_COLUMNS, [moved])
+
+    # The build that does not complete: every model but the counts by year, then it stops.
+    by_year = ["int_characteristic_cells_counted"]
+    assert (
+        state.incremental_models(json.loads(settings.dbt_target.joinpath("manifest.json").read_text()), state.BY_YEAR)
+        == by_year
+    )
+    command = SinstatsDbtCli.cli
+
+    def without_the_counts(self, args, **keywords):
+        return command(self, [*args, "--exclude", *(f"{model}+" for model in by_year)], **keywords)
+
+    def stopped(*_arguments, **_keywords):
+        raise RuntimeError("the build stopped here")
+
+    monkeypatch.setattr(SinstatsDbtCli, "cli", without_the_counts)
+    monkeypatch.setattr(state, "complete_build", stopped)
+    assert not run_pipeline(settings, day, progress=lambda _line: None).success
+    monkeypatch.undo()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
+        year = connection.execute(
+            "select reporting_year from marts.fct_notifications where notification_id = ?", [moved["notification_id"]]
+        ).fetchall()
+    assert year == [(2024,)]  # moved, and the counts not made
+
+    assert run_pipeline(settings, day, progress=lambda _line: None).success
+    assert build_mode(settings) == "incremental"
+    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
+    assert run_pipeline(full, day, progress=lambda _line: None).success
+    assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
+    assert differing_files(settings, full) == []

@@ -135,9 +135,14 @@ def test_what_an_unfinished_build_did_is_done_again(connection):
     assert plan.full_refresh_models == ("top",)
     assert plan.as_at_floor == D(2026, 1, 5)  # the earliest of 5, 6 and 20 January
     assert plan.as_at_ceiling == D(2026, 1, 20)  # and the latest
+    # A model counted by reporting year is rebuilt in full after it (the year a notification was in
+    # at the last completed build may no longer be in the tables).
+    models = [*INCREMENTAL, "counts"]
+    by_year = state.plan_build(connection, D(2026, 1, 6), fingerprints, models, by_year=["counts"])
+    assert by_year.is_incremental and by_year.full_refresh_models == ("counts", "top")
     # Once a build completes, the unfinished one no longer counts.
     complete(connection, "run-3", D(2026, 1, 6), fingerprints)
-    after = state.plan_build(connection, D(2026, 1, 6), fingerprints, INCREMENTAL)
+    after = state.plan_build(connection, D(2026, 1, 6), fingerprints, models, by_year=["counts"])
     assert after.full_refresh_models == () and after.as_at_floor is None
 
 

@@ -4,6 +4,8 @@
 -- those (links of every version, followed both ways, so a chain that changed is counted again
 -- whole), and, when the as-at date moved, when an as-at date between the earliest and the latest
 -- involved (as_at_floor_date, as_at_ceiling_date) can change its figures (docs/rules.md §3).
+-- It must run before int_notifications_versioned replaces any row (every incremental model depends
+-- on it), because it reads the reporting year the last build gave each notification.
 {#- The tables as the last build left them (none on the first build, which is a full one). -#}
 {%- set no_id = 'cast(null as ' ~ dbt.type_string() ~ ') as notification_id' %}
 {%- set previous_versions = previous_relation(
@@ -137,7 +139,13 @@ final as (
 
 )
 
-select final.notification_id
+-- With the reporting year the last build gave each (none for a notification new to the warehouse):
+-- the models counted by reporting year recount it as well as the year it is in now
+-- (changed_years_only, dbt/macros/incremental.sql).
+select
+    final.notification_id,
+    {{ reporting_year('previous_versions.notification_date') }} as previous_reporting_year
 from final
+left join {{ previous_versions }} as previous_versions on final.notification_id = previous_versions.notification_id
 -- On a full build nothing is computed again this way (the parameters row says so).
 where exists (select 1 from parameters)

@@ -1,9 +1,12 @@
+{{ config(materialized='incremental', incremental_strategy='replace_years', on_schema_change='fail') }}
+-- depends_on: {{ ref('int_changed_notifications') }}
 -- Every cell of sin_nature_characteristics before disclosure control (docs/outputs.md §2), with
 -- its count (0 where there is none), as DfE lays the file out: quarters (Q1-Q4 and Total) under
 -- the Total topic only, every other topic annual; the Total topic keeps all three natures, the
 -- other topics publish serious harm and other combined; under the child_death_split_topic alone,
 -- the Child death figure is also split by whether abuse or neglect was known or suspected.
--- Topics and items come from the characteristic_topics var and the reference seeds.
+-- Topics and items come from the characteristic_topics var and the reference seeds. An incremental
+-- build counts again only the years a changed notification is in (changed_years_only).
 {%- set topics = var('characteristic_topics') %}
 {%- set split_topic = var('child_death_split_topic') %}
 with
@@ -11,7 +14,7 @@ with
 notifications as (
 
     select * from {{ ref('fct_notifications') }}
-    where is_counted
+    where is_counted and {{ changed_years_only('reporting_year') }}
 
 ),
 
@@ -30,7 +33,10 @@ abuse_neglect as (
 
 years as (
 
-    select {{ each_integer(var('first_reporting_year'), last_published_year()) }} as time_period
+    select * from (
+        select {{ each_integer(var('first_reporting_year'), last_published_year()) }} as time_period
+    ) as published
+    where {{ changed_years_only('published.time_period') }}
 
 ),
 
