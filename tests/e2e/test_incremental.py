@@ -514,6 +514,47 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
         assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}, (step, before, after)
 
 
+def moved_to_another_year(tmp_path: Path) -> tuple[Settings, Path, str]:
+    """A warehouse built as at FIRST_DAY (1 September 2025: the files publish the reporting years up
+    to 2025), and in its landing folder a new version of one counted notification of reporting
+    year 2025, with no duplicate link, that moves it into 2024 (April 2023 to March 2024)."""
+    series, landing = first_day(tmp_path, 5)
+    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
+    assert run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        counted = connection.sql(
+            "select notification_id from marts.fct_notifications where is_counted and reporting_year = 2025 "
+            "and duplicate_of is null and notification_id not in "
+            "(select duplicate_of from marts.fct_notifications where duplicate_of is not null) order by 1 limit 1"
+        ).fetchall()[0][0]
+    moved = {**series.latest[counted], "record_version": "2", "record_updated_at": f"{FIRST_DAY}T11:00:00"}
+    moved.update(notification_date="2024-01-15", la_aware_date="2024-01-15", incident_date="2024-01-10")
+    write_csv(landing / f"notifications_{FIRST_DAY:%Y%m%d}_moved.csv", NOTIFICATION_COLUMNS, [moved])
+    return settings, landing, counted
+
+
+def equals_a_full_rebuild(settings: Settings, landing: Path, tmp_path: Path) -> None:
+    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
+    assert run_pipeline(full, FIRST_DAY, progress=lambda _line: None).success
+    assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
+    assert differing_files(settings, full) == []
+
+
+def test_a_notification_moved_to_another_year_is_counted_again_in_both(tmp_path: Path) -> None:
+    """The only notification that changes leaves reporting year 2025 for 2024 (the as-at date does
+    not move): the counts by year must take it out of 2025 (the year the last build gave it) and put
+    it into 2024."""
+    settings, landing, moved = moved_to_another_year(tmp_path)
+    assert run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
+    assert build_mode(settings) == "incremental"
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        changed = connection.sql(
+            "select notification_id, previous_reporting_year from intermediate.int_changed_notifications"
+        ).fetchall()
+    assert changed == [(moved, 2025)]
+    equals_a_full_rebuild(settings, landing, tmp_path)
+
+
 def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_again(
     tmp_path: Path, monkeypatch
 ) -> None:
@@ -524,27 +565,11 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
     from pipelines.transform import state
     from pipelines.transform.project import SinstatsDbtCli
 
-    series, landing = first_day(tmp_path, 5)
-    day = FIRST_DAY  # as at 1 September 2025 the files publish the reporting years up to 2025
-    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
-    assert run_pipeline(settings, day, progress=lambda _line: None).success
-    # A counted notification of reporting year 2025 is moved into 2024 (April 2023 to March 2024).
-    counted = [
-        row
-        for row in series.latest.values()
-        if dt.date(2024, 4, 1) <= dt.date.fromisoformat(row["notification_date"]) <= dt.date(2025, 3, 31)
-        and row["nature"] in ("child_death", "serious_harm")
-    ]
-    moved = {**counted[0], "record_version": "2", "record_updated_at": f"{day.isoformat()}T11:00:00"}
-    moved.update(notification_date="2024-01-15", la_aware_date="2024-01-15", incident_date="2024-01-10")
-    write_csv(landing / f"notifications_{day:%Y%m%d}_moved.csv", NOTIFICATION_COLUMNS, [moved])
-
+    settings, landing, moved = moved_to_another_year(tmp_path)
     # The build that does not complete: every model but the counts by year, then it stops.
     by_year = ["int_characteristic_cells_counted"]
-    assert (
-        state.incremental_models(json.loads(settings.dbt_target.joinpath("manifest.json").read_text()), state.BY_YEAR)
-        == by_year
-    )
+    manifest = json.loads(settings.dbt_target.joinpath("manifest.json").read_text(encoding="utf-8"))
+    assert state.incremental_models(manifest, state.BY_YEAR) == by_year
     command = SinstatsDbtCli.cli
 
     def without_the_counts(self, args, **keywords):
@@ -555,17 +580,14 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
 
     monkeypatch.setattr(SinstatsDbtCli, "cli", without_the_counts)
     monkeypatch.setattr(state, "complete_build", stopped)
-    assert not run_pipeline(settings, day, progress=lambda _line: None).success
+    assert not run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
     monkeypatch.undo()
     with duckdb.connect(str(settings.warehouse), read_only=True) as connection:
         year = connection.execute(
-            "select reporting_year from marts.fct_notifications where notification_id = ?", [moved["notification_id"]]
+            "select reporting_year from marts.fct_notifications where notification_id = ?", [moved]
         ).fetchall()
     assert year == [(2024,)]  # moved, and the counts not made
 
-    assert run_pipeline(settings, day, progress=lambda _line: None).success
+    assert run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
     assert build_mode(settings) == "incremental"
-    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
-    assert run_pipeline(full, day, progress=lambda _line: None).success
-    assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
-    assert differing_files(settings, full) == []
+    equals_a_full_rebuild(settings, landing, tmp_path)
