@@ -77,7 +77,7 @@ def run(
 ) -> None:
     """Ingest new extracts, build the warehouse and publish the current open-data files."""
     from pipelines import preflight
-    from pipelines.parameters import london_today
+    from pipelines.clock import london_today
     from pipelines.settings import ENV_AS_AT, load_settings
     from schemas.policy import quick_policy
 
@@ -96,11 +96,13 @@ def run(
         preflight.check_publish(settings.publish, preflight.publish_setting(publish))
     except preflight.SettingProblem as problem:
         raise usage_error(str(problem)) from None
+    from pipelines.ingest.landing import hash_ahead
     from pipelines.transform import warm
     from pipelines.transform.manifest import start_parse_in_background
 
     start_parse_in_background()
     warm.start(settings.warehouse, settings.dbt_target)
+    hash_ahead(settings.landing)
     warm.keep_dbt_out()
     from pipelines.display import display_for
     from pipelines.runner import run_pipeline

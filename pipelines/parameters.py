@@ -11,24 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
-LONDON = ZoneInfo("Europe/London")
+# (The sensors and the schedule read the London date through this module.)
+from pipelines.clock import london_date as london_date
+from pipelines.clock import london_today as london_today
+
 RESOURCE_KEY = "run"
-
-
-def london_date(moment: dt.datetime) -> dt.date:
-    """The Europe/London calendar date of an instant (a naive instant is taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(LONDON).date()
-
-
-def london_today() -> dt.date:
-    return london_date(dt.datetime.now(dt.UTC))
 
 
 def default_cut_off(year: int) -> dt.date:

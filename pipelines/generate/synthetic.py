@@ -19,7 +19,7 @@ import polars as pl
 from pipelines.generate.corrupt import corrupt_frame, roughen
 from pipelines.generate.writers import to_text, write_csv, write_xlsx
 from pipelines.reference.holidays import busday_calendar
-from schemas import CONTRACTS
+from schemas.contracts import CONTRACTS
 from schemas.policy import policy
 from schemas.reference import local_authority_periods
 

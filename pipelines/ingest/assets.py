@@ -25,7 +25,7 @@ from pipelines.ingest.load import PHASES, FileOutcome, ingest_landing
 from pipelines.lock import connect_when_free
 from pipelines.resources import Workspace
 from pipelines.transform import state
-from schemas import CONTRACTS
+from schemas.contracts import CONTRACTS
 
 GROUP = "ingest"
 RAW_TABLES = [*CONTRACTS, "loaded_files"]

@@ -8,8 +8,8 @@ from pathlib import Path
 from pipelines.ingest.landing import classify
 from pipelines.ingest.readers import FileRejected, read_extract
 from pipelines.ingest.validate import validate
-from schemas import CONTRACTS
 from schemas.contract import FileContext
+from schemas.contracts import CONTRACTS
 
 
 @dataclass

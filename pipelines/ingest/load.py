@@ -21,8 +21,8 @@ from pipelines.ingest.landing import LandedFile, scan, sha256
 from pipelines.ingest.readers import Extract, FileRejected, read_extract
 from pipelines.ingest.validate import validate
 from pipelines.lock import connect_when_free
-from schemas import CONTRACTS
 from schemas.contract import Contract, FileContext
+from schemas.contracts import CONTRACTS
 
 SQL_TYPES = {
     "id": "varchar",

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.ingest.landing import classify
 from pipelines.ingest.readers import FileRejected, read_extract
-from schemas import NOTIFICATIONS
+from schemas.contracts import NOTIFICATIONS
 from tests.conftest import VALID_NOTIFICATION, notification, write_csv, write_xlsx
 
 HEADER = ",".join(VALID_NOTIFICATION)

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from pipelines.ingest.validate import validate
-from schemas import CONTRACTS
 from schemas.contract import FileContext
+from schemas.contracts import CONTRACTS
 from tests.conftest import VALID_LA_CONTEXT, VALID_NOTIFICATION, VALID_REVIEW
 
 BASE = {"notifications": VALID_NOTIFICATION, "reviews": VALID_REVIEW, "la_context": VALID_LA_CONTEXT}
