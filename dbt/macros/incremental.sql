@@ -70,9 +70,11 @@
     {{ return(relation if relation is not none else '(select ' ~ empty_columns ~ ' where false)') }}
 {%- endmacro %}
 
-{#- dbt's data tests on an incremental build look at the rows it wrote: the tests of a notification-
-    level incremental model (strategy `replace_notifications`: unique, not_null, accepted values, relationships, unique combinations: all of them about
-    single rows, or keys that include notification_id) keep the rows of the changed notifications.
+{#- dbt's data tests on an incremental build look at the rows it wrote: the tests of a
+    notification-level incremental model (strategy `replace_notifications`; unique, not_null,
+    accepted values, relationships, unique combinations: all of them about single rows, or keys
+    that include notification_id) keep the rows of the changed notifications. (The tests of a
+    model counted by year look at every row: they are few and its tables small.)
     Every other row was tested when it was written, by the build that completed, and no row of
     another notification can clash with a changed one's key. A full build tests every row. dbt's
     own `where` config still applies on top. -#}
@@ -118,9 +120,9 @@
 {%- endmacro %}
 
 {#- On Spark the incremental models build in full only (`dbt build --full-refresh`): dbt-spark knows
-    only its own strategies, and `replace_notifications` and `replace_years` delete rows, which Spark's Parquet tables
-    cannot (Delta tables on Databricks can; README, "On Spark"). Every other strategy is dbt-spark's
-    own check. -#}
+    only its own strategies, and `replace_notifications` and `replace_years` delete rows, which
+    Spark's Parquet tables cannot (Delta tables on Databricks can; README, "On Spark"). Every other
+    strategy is dbt-spark's own check. -#}
 {% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
     {%- if raw_strategy in ('replace_notifications', 'replace_years') -%}
         {%- if not should_full_refresh() and load_relation(this) is not none -%}
