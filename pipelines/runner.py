@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -244,39 +244,43 @@ class Execution:
         return {}
 
 
-def dbt_node_count(seeds_left: Collection[str] = ()) -> int:
-    """The dbt nodes a build reports on (models, seeds, tests), less the seeds it leaves as they are
-    and their tests: the length of the dbt stage's bar."""
-    from pipelines.publish.catalogue import read_manifest
-    from pipelines.transform.project import DBT_PROJECT
-
-    nodes = read_manifest(DBT_PROJECT.manifest_path)["nodes"]
-    left = {uid for uid, node in nodes.items() if node["resource_type"] == "seed" and node["name"] in seeds_left}
+def dbt_node_count(manifest: Mapping[str, Any], left: Collection[str] = ()) -> int:
+    """The dbt nodes a build reports on (models, seeds, tests), less the reference nodes it leaves as
+    they are and the tests that read only those (a test that reads one of them and another node runs,
+    as dbt selects it): the length of the dbt stage's bar."""
+    nodes = manifest["nodes"]
+    kinds = ("model", "seed")
+    left_ids = {uid for uid, node in nodes.items() if node["resource_type"] in kinds and node["name"] in left}
     return sum(
         1
-        for node in nodes.values()
+        for uid, node in nodes.items()
         if node["resource_type"] in ("model", "seed", "test")
-        and node["name"] not in seeds_left
-        and node.get("attached_node") not in left
+        and uid not in left_ids
+        and not (node["resource_type"] == "test" and set(node["depends_on"]["nodes"]) <= left_ids)
     )
 
 
 def execute(
-    settings: Settings, job_name: str, run_config: dict[str, Any], display: Display, seeds_left: Collection[str] = ()
+    settings: Settings, job_name: str, run_config: dict[str, Any], display: Display, left: Collection[str] = ()
 ) -> Execution:
     """Run one job of the code location in this process, against the settings' paths: every asset
-    of the job but the seeds in `seeds_left` (each a dbt seed that need not be loaded again)."""
+    of the job but the dbt reference nodes in `left` (seeds, and models built from them alone, that
+    need not be made again: pipelines/transform/state.py)."""
     from pipelines.definitions import build_definitions
-    from pipelines.transform.assets import seed_key
+    from pipelines.publish.catalogue import read_manifest
+    from pipelines.transform.assets import node_keys
+    from pipelines.transform.project import DBT_PROJECT
 
     prepare_dagster_home(settings)
     os.environ.update(settings.as_env())
     failures: list[str] = []
-    handler = _RunHandler(display, failures, settings.logs, dbt_node_count(seeds_left))
+    manifest = read_manifest(DBT_PROJECT.manifest_path)
+    handler = _RunHandler(display, failures, settings.logs, dbt_node_count(manifest, left))
     definitions = build_definitions(settings, loggers={"console": _run_logger(handler)})
     job = definitions.resolve_job_def(job_name)
-    left = {seed_key(name) for name in seeds_left}
-    selection = [key for key in job.asset_layer.executable_asset_keys if key not in left] if left else None
+    keys = node_keys(manifest)
+    left_keys = {keys[name] for name in left}
+    selection = [key for key in job.asset_layer.executable_asset_keys if key not in left_keys] if left_keys else None
     # Dagster's executor warns through its own Python logger: into the run's log and display too.
     executor_log = logging.getLogger(DAGSTER_EXECUTOR_LOGGER)
     executor_log.addHandler(handler)
@@ -311,14 +315,22 @@ def run_pipeline(
     """Materialise every asset of `run_everything` once, as at `as_at` (every model in full when asked)."""
     from pipelines.publish.assets import OPEN_DATA_FILES
     from pipelines.publish.catalogue import read_manifest
+    from pipelines.reference.assets import bank_holidays_contents
     from pipelines.transform.manifest import ensure_manifest
-    from pipelines.transform.state import seeds_to_leave
+    from pipelines.transform.state import nodes_to_leave
+    from schemas.policy import policy_from_values, policy_values
 
     config = run_config(as_at=as_at, full_refresh=full_refresh)
-    # Seeds (dbt's reference tables) the last completed build loaded as they are now are left out of
-    # the run: Dagster then neither runs them nor waits for them (README, "Incremental runs").
-    seeds_left = [] if full_refresh else seeds_to_leave(settings.warehouse, read_manifest(ensure_manifest()))
-    execution = execute(settings, "run_everything", config, display or Lines(progress), seeds_left)
+    # Seeds and the models built from reference data alone that the last completed build made as they
+    # would be made now are left out of the run: Dagster then neither runs them nor waits for them
+    # (README, "Incremental runs").
+    left = []
+    if not full_refresh:
+        manifest = read_manifest(ensure_manifest())
+        values = policy_values(manifest)
+        sources = bank_holidays_contents(as_at, policy_from_values(values).calendar_start)
+        left = nodes_to_leave(settings.warehouse, manifest, values, sources)
+    execution = execute(settings, "run_everything", config, display or Lines(progress), left)
     observed = execution.observation("raw/loaded_files")
     report = (execution.materialization("raw/loaded_files") or observed).get("report", {})
     outcome = RunOutcome(

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from pipelines.lock import connect_when_free
 from pipelines.reference.holidays import bank_holidays
 from pipelines.resources import Workspace
+from pipelines.transform import state
 
 YEARS_AHEAD = 3
 
@@ -19,6 +20,14 @@ def bank_holiday_frame(as_at: dt.date, calendar_start: dt.date) -> pl.DataFrame:
     return pl.DataFrame({"holiday_date": days}, schema={"holiday_date": pl.Date}).with_columns(
         calendar_end=pl.lit(dt.date(last_year, 12, 31))
     )
+
+
+def bank_holidays_contents(as_at: dt.date, calendar_start: dt.date) -> dict[str, str]:
+    """What the bank holidays table will hold in a run as at `as_at`, as the fingerprints of the
+    models read it (pipelines/transform/state.py, `source_contents`): for the run to know, before it
+    starts, which models built from reference data it need not make again."""
+    frame = bank_holiday_frame(as_at, calendar_start)
+    return {state.BANK_HOLIDAYS: state.contents_digest(frame.select("holiday_date", "calendar_end").rows())}
 
 
 @asset(

@@ -7,13 +7,16 @@ import datetime as dt
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import polars as pl
 
 from pipelines.publish.cells import neutralise
 from schemas.policy import Policy
 from schemas.reference import read_seed, symbol_rows, symbols_legend
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FIXED_CREATED = dt.datetime(2000, 1, 1)  # spreadsheets carry no build time, so rebuilds match
 MANIFEST = "manifest.csv"
@@ -123,6 +126,8 @@ def _cells(frame: pl.DataFrame) -> pd.DataFrame:
             return float(value)
         return neutralise(value)
 
+    import pandas as pd  # gptables' table type; imported only for a release
+
     return pd.DataFrame({name: [cell(v) for v in frame[name].to_list()] for name in frame.columns})
 
 
@@ -131,6 +136,7 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy,
     government analysis function's guidance and gptables expect: numbers stored as numbers, symbols as
     shorthand in the cell and explained in the notes, each table with its title, source and notes."""
     import gptables
+    import pandas as pd
 
     year_text = str(year)
     totals = (

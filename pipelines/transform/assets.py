@@ -13,6 +13,8 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipelines.ahead import import_ahead
+from pipelines.disclosure.suppression import SOLVER_MODULE
 from pipelines.lock import connect_when_free
 from pipelines.publish.catalogue import read_manifest
 from pipelines.resources import Workspace
@@ -20,6 +22,9 @@ from pipelines.transform import state
 from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_manifest
 from pipelines.transform.project import DBT_PROJECT, write_run_parameters
 from schemas.policy import policy_values
+
+# Imported while dbt runs (pipelines/ahead.py): the disclosure step's solver.
+IMPORTED_DURING_DBT = (SOLVER_MODULE,)
 
 
 def seed_key(name: str) -> AssetKey:
@@ -44,8 +49,18 @@ class SinstatsTranslator(DagsterDbtTranslator):
         return schema
 
 
-class SeedsChanged(Exception):
-    """A seed the run left out (pipelines/runner.py) changed between the run's start and its dbt step."""
+def node_keys(manifest: Mapping[str, Any]) -> dict[str, AssetKey]:
+    """The asset key of each dbt model and seed, by name."""
+    translator = SinstatsTranslator()
+    return {
+        node["name"]: translator.get_asset_key(node)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    }
+
+
+class ReferenceChanged(Exception):
+    """A reference node the run left out (pipelines/runner.py) changed between the run's start and its dbt step."""
 
 
 @dbt_assets(
@@ -57,6 +72,7 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
     """Seed, build and test the dbt models on the run's warehouse, as at the run's date: in full, or
     only what changed since the last completed build (pipelines/transform/state.py)."""
     settings, parameters = workspace.settings, workspace.parameters
+    selected = context.selected_asset_keys
     manifest = read_manifest(DBT_PROJECT.manifest_path)
     incremental = state.incremental_models(manifest)
     with connect_when_free(settings.warehouse) as connection:
@@ -70,12 +86,13 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
             asked if parameters.full_refresh else None,
             by_year=state.incremental_models(manifest, state.BY_YEAR),
         )
-        left = [name for name in state.seed_names(manifest) if seed_key(name) not in context.selected_asset_keys]
-        moved = sorted(set(left) - set(state.unchanged_seeds(connection, fingerprints, left)))
+        keys = node_keys(manifest)
+        left = {name: schema for name, schema in state.reference_nodes(manifest).items() if keys[name] not in selected}
+        moved = sorted(set(left) - set(state.unchanged_nodes(connection, fingerprints, left)))
         if moved:
-            raise SeedsChanged(
+            raise ReferenceChanged(
                 f"the reference data of {', '.join(moved)} is no longer what the warehouse's last completed "
-                "build loaded, and this run left it out: run again (it will be loaded)"
+                "build made, and this run left it out: run again (it will be made)"
             )
         write_run_parameters(connection, parameters, plan)
         state.start_build(connection, context.run.run_id, parameters.as_at, plan, incremental)
@@ -88,6 +105,9 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
     dbt_log = (workspace.logs / f"{context.run.run_id}.dbt.log").open("a", encoding="utf-8")
     # dbt's unit tests are the models' own tests: `make test` runs them (tests/unit), a run does not.
     build = ["build", "--exclude-resource-type", "unit_test"]
+    # This process now only reads dbt's output, on one core: import meanwhile what the steps after
+    # dbt need and nothing before them does.
+    import_ahead(IMPORTED_DURING_DBT)
     with dbt_log, contextlib.redirect_stdout(dbt_log):
         # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
         if not plan.is_incremental:

@@ -60,8 +60,9 @@ create table if not exists pipeline.built_files (
 
 # Reference tables written by code before dbt runs (not seeds, so dbt has no checksum of them):
 # their content is part of the fingerprint of every model downstream.
+BANK_HOLIDAYS = "source.sinstats.reference.bank_holidays"
 CODE_WRITTEN_SOURCES = {
-    "source.sinstats.reference.bank_holidays": "select holiday_date, calendar_end from reference.bank_holidays",
+    BANK_HOLIDAYS: "select holiday_date, calendar_end from reference.bank_holidays",
 }
 SEEDS = "reference"  # the schema of the dbt seeds (dbt_project.yml), and their Dagster group
 VAR_USE = re.compile(r"""var\(\s*['"](\w+)['"]""")
@@ -104,8 +105,13 @@ def source_contents(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
             rows = connection.sql(f"select * from ({query}) order by all").fetchall()
         except duckdb.CatalogException:
             rows = []
-        contents[unique_id] = _digest(rows)
+        contents[unique_id] = contents_digest(rows)
     return contents
+
+
+def contents_digest(rows: Iterable[tuple[Any, ...]]) -> str:
+    """The digest `source_contents` gives a code-written table holding `rows` (its query's columns)."""
+    return _digest(sorted(rows))
 
 
 def node_fingerprints(
@@ -243,12 +249,39 @@ def plan_build(
     return BuildPlan(True, tuple(sorted(rebuild)), floor, ceiling, fingerprints=fingerprints)
 
 
-def unchanged_seeds(
-    connection: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, str], seeds: Iterable[str]
+def reference_nodes(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The seeds, and the models built from reference data alone (seeds, the code-written reference
+    tables, and other such models; no extract row and no run parameter reaches them): name -> schema.
+    Each one's table is a function of its fingerprint, so a build whose fingerprint for it is the last
+    completed build's need not make it again (`unchanged_nodes`)."""
+    nodes = manifest["nodes"]
+    found: dict[str, bool] = {}
+
+    def from_reference(unique_id: str) -> bool:
+        if unique_id not in found:
+            node = nodes.get(unique_id)
+            if unique_id in CODE_WRITTEN_SOURCES:
+                found[unique_id] = True
+            elif node is None or node["resource_type"] not in ("seed", "model"):
+                found[unique_id] = False  # a source the pipeline loads, or the run's parameters
+            else:
+                found[unique_id] = all(from_reference(parent) for parent in node["depends_on"].get("nodes", []))
+        return found[unique_id]
+
+    return {
+        node["name"]: node["config"]["schema"] if node["resource_type"] == "model" else SEEDS
+        for unique_id, node in nodes.items()
+        if node["resource_type"] in ("seed", "model") and from_reference(unique_id)
+    }
+
+
+def unchanged_nodes(
+    connection: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, str], candidates: Mapping[str, str]
 ) -> list[str]:
-    """Of `seeds`, those a build need not load again: the last completed build recorded the same
-    fingerprint for each (its file and configuration), no build has started since it, and its table
-    is there. (Read only: the warehouse may be open read-only.)"""
+    """Of `candidates` (reference nodes: name -> schema), those a build need not make again: the last
+    completed build recorded the same fingerprint for each (its code or file, its configuration, and
+    everything upstream), no build has started since it, and its table or view is there. (Read only:
+    the warehouse may be open read-only.)"""
     try:
         completed = last_completed_build(connection)
     except duckdb.CatalogException:  # no build yet
@@ -259,28 +292,46 @@ def unchanged_seeds(
     later = connection.execute("select count(*) from pipeline.builds where started_at > ?", [started_at])
     if later.fetchall()[0][0]:
         return []  # a build that did not complete may have loaded other contents
-    tables = connection.execute("select table_name from information_schema.tables where table_schema = ?", [SEEDS])
-    present = {name for (name,) in tables.fetchall()}
-    return sorted(name for name in seeds if name in present and recorded.get(name, "") == fingerprints.get(name))
+    present = set(connection.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    return sorted(
+        name
+        for name, schema in candidates.items()
+        if (schema, name) in present and recorded.get(name, "") == fingerprints.get(name)
+    )
 
 
-def seeds_to_leave(warehouse: Path, manifest: Mapping[str, Any]) -> list[str]:
-    """Before a run starts: the seeds (dbt's reference tables) it need not load again, as the warehouse
-    says now; none when there is no warehouse yet or another process has it open (the run then
-    loads them all, which is always right). The dbt step checks again under the warehouse's lock."""
+def nodes_to_leave(
+    warehouse: Path, manifest: Mapping[str, Any], policy_values: Mapping[str, Any], sources: Mapping[str, str]
+) -> list[str]:
+    """Before a run starts: the reference nodes it need not make again (`reference_nodes`), as the
+    warehouse says now, given the `policy_values` and the contents the run will give the code-written
+    reference tables (`sources`); none when there is no warehouse yet or another process has it open
+    (the run then makes them all, which is always right). A model is left only with everything it
+    reads. The dbt step checks again under the warehouse's lock, with the tables as written."""
     if not warehouse.exists():
         return []
     try:
         connection = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
         return []
-    # A seed's fingerprint is its file and configuration: no var, macro or upstream node.
-    fingerprints = node_fingerprints(manifest, {}, {})
+    candidates = reference_nodes(manifest)
+    fingerprints = node_fingerprints(manifest, policy_values, sources)
     with connection:
         try:
-            return unchanged_seeds(connection, fingerprints, seed_names(manifest))
+            unchanged = set(unchanged_nodes(connection, fingerprints, candidates))
         except duckdb.Error:
             return []
+    nodes = {node["name"]: node for node in manifest["nodes"].values() if node["name"] in candidates}
+    by_id = {unique_id: node["name"] for unique_id, node in manifest["nodes"].items()}
+    left: dict[str, bool] = {}
+
+    def leave(name: str) -> bool:
+        if name not in left:
+            parents = [by_id[parent] for parent in nodes[name]["depends_on"].get("nodes", []) if parent in by_id]
+            left[name] = name in unchanged and all(leave(parent) for parent in parents)
+        return left[name]
+
+    return sorted(name for name in candidates if leave(name))
 
 
 def seed_names(manifest: Mapping[str, Any]) -> list[str]:

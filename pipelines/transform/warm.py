@@ -188,6 +188,33 @@ def _parse_ahead(warehouse: Path, target: Path, folder: Path) -> Parsed | None:
     return Parsed(result.result, parse_settings(env), stamp, folder)
 
 
+def _compile_ahead(manifest: Any, waiting_on: list[Any]) -> int:
+    """Until a file in `waiting_on` is readable (a client came, or the run ended): compile the Jinja
+    template of each macro into dbt's own template cache, as a command compiles each one the first
+    time it is called (about 0.9 s for all the project's 569, otherwise spent inside the build). The
+    macros the models, tests and materialisations call come first. Returns how many were compiled."""
+    from dbt_common.clients.jinja import template_cache
+
+    macros = manifest.macros
+    pending = [m for node in manifest.nodes.values() for m in node.depends_on.macros]
+    pending += [unique_id for unique_id, macro in macros.items() if macro.name.startswith("materialization_")]
+    ordered: dict[str, None] = {}
+    while pending:
+        unique_id = pending.pop()
+        if unique_id in macros and unique_id not in ordered:
+            ordered[unique_id] = None
+            pending.extend(macros[unique_id].depends_on.macros)
+    ordered.update(dict.fromkeys(macros))
+    compiled = 0
+    for unique_id in ordered:
+        if select.select(waiting_on, [], [], 0)[0]:
+            break
+        with contextlib.suppress(Exception):  # the command compiles it again, and says what is wrong
+            template_cache.get_node_template(macros[unique_id])
+            compiled += 1
+    return compiled
+
+
 def _run_dbt(request: dict[str, Any], parsed: Parsed | None) -> int:
     """One dbt command, as the `dbt` executable would run it, on the standard streams now in place;
     from the parse made in advance when the project and its settings are still those it parsed."""
@@ -238,6 +265,8 @@ def serve(listening: int, path: Path, warehouse: Path, target: Path, parent: int
         parsed = _parse_ahead(warehouse, target, Path(tempfile.mkdtemp(dir=path.parent)))
     except Exception:  # the command will parse again, and say what is wrong
         parsed = None
+    if parsed is not None:
+        _compile_ahead(parsed.manifest, [listener, sys.stdin])
     ready, _, _ = select.select([listener, sys.stdin], [], [])
     if listener not in ready:
         return

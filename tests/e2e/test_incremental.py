@@ -20,6 +20,7 @@ import filecmp
 import json
 import os
 import random
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ import duckdb
 import pytest
 
 from pipelines.parameters import london_today
-from pipelines.runner import run_pipeline
+from pipelines.runner import RunOutcome, run_pipeline
 from pipelines.settings import Settings, load_settings
 from tests.dbt_command import dbt
 
@@ -393,9 +394,37 @@ def run_results(settings: Settings) -> dict[str, str]:
     return {result["unique_id"]: result["status"] for result in results["results"]}
 
 
-def test_a_later_run_leaves_unchanged_seeds_as_loaded_and_loads_a_changed_one(tmp_path: Path, monkeypatch) -> None:
-    """Seeds the last completed build loaded as they are now are left out of the run (Dagster neither
-    runs them nor waits for them: the disclosure step, which reads the countries seed, still runs)."""
+# The models built from reference data alone (seeds and the bank holidays), and the tests that read
+# only them; the one test that reads one of them and an extract's rows.
+REFERENCE_MODELS = {"stg_reference__local_authorities", "dim_local_authority", "int_calendar_days", "dim_date"}
+REFERENCE_TESTS = {
+    "not_null_stg_reference__local_authorities_region_name",
+    "unique_combination_stg_reference__local_authorities_old_la_code__new_la_code",
+    "not_null_dim_local_authority_la_spell_key",
+    "unique_dim_local_authority_la_spell_key",
+    "not_null_int_calendar_days_date_day",
+    "unique_int_calendar_days_date_day",
+    "not_null_dim_date_date_day",
+    "unique_dim_date_date_day",
+}
+LA_CODES_KNOWN = "relationships_stg_raw__notifications_la_code__old_la_code__ref_stg_reference__local_authorities_"
+BUILT = re.compile(r"^\d+ of \d+ (?:OK created \S+ \S+ model \w+\.(\w+)|PASS (\w+)) ", re.MULTILINE)
+
+
+def built_in(outcome: RunOutcome) -> set[str]:
+    """The models a run's dbt commands made and the tests they passed (the run's dbt log: every command)."""
+    assert outcome.log is not None
+    text = outcome.log.with_name(outcome.log.name.replace(".log", ".dbt.log")).read_text(encoding="utf-8")
+    return {model or test for model, test in BUILT.findall(text)}
+
+
+def test_a_later_run_leaves_unchanged_reference_data_as_made_and_makes_a_changed_one(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Seeds, and the models built from them and the bank holidays alone, that the last completed build
+    made as they are now are left out of the run (Dagster neither runs them nor waits for them: the
+    disclosure step, which reads the countries seed, still runs), with the tests that read only them."""
+    from pipelines.reference import assets as reference
     from pipelines.transform import state
 
     series, landing = first_day(tmp_path, 3)
@@ -411,8 +440,11 @@ def test_a_later_run_leaves_unchanged_seeds_as_loaded_and_loads_a_changed_one(tm
     outcome = run_pipeline(settings, day, progress=lambda _line: None)
     assert outcome.success, outcome.failures
     second = run_results(settings)
+    made = built_in(outcome)
     assert not any(uid.startswith("seed.") for uid in second)
     assert "model.sinstats.fct_notifications" in second
+    assert "fct_notifications" in made and not (REFERENCE_MODELS | REFERENCE_TESTS) & made
+    assert LA_CODES_KNOWN in made  # the day's LA codes are still checked
     manifest = json.loads((settings.dbt_target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
     assert not any(manifest[uid].get("attached_node") in seeds for uid in second if uid.startswith("test."))
     assert "suppressed_tables" in outcome.log.read_text(encoding="utf-8")  # the disclosure step ran
@@ -431,16 +463,27 @@ def test_a_later_run_leaves_unchanged_seeds_as_loaded_and_loads_a_changed_one(tm
     assert {uid for uid in third if uid.startswith("seed.")} == {"seed.sinstats.ethnicity"}
     assert any(manifest[uid].get("attached_node") == "seed.sinstats.ethnicity" for uid in third)
 
+    assert not REFERENCE_MODELS & {uid.split(".")[-1] for uid in third}
+
+    # The bank holidays reach a year further: the calendar and the dates are made again, with their
+    # tests, and the LAs are not.
+    monkeypatch.setattr(reference, "YEARS_AHEAD", reference.YEARS_AHEAD + 1)
+    day += dt.timedelta(days=1)
+    fourth = run_pipeline(settings, day, progress=lambda _line: None)
+    assert fourth.success, fourth.failures
+    assert REFERENCE_MODELS & built_in(fourth) == {"int_calendar_days", "dim_date"}
+    assert REFERENCE_TESTS & built_in(fourth) == {test for test in REFERENCE_TESTS if "date_day" in test}
+
     # Changed again between the run's start and its dbt step: the run stops and says so.
     def changed_since_start(*arguments):
         return {**fingerprints(*arguments), "ethnicity": "edited again"}
 
     monkeypatch.setattr(state, "node_fingerprints", changed_since_start)
-    monkeypatch.setattr(state, "seeds_to_leave", lambda *_arguments: ["ethnicity"])
+    monkeypatch.setattr(state, "nodes_to_leave", lambda *_arguments: ["ethnicity"])
     published = settings.current.resolve()
     failed = run_pipeline(settings, day + dt.timedelta(days=1), progress=lambda _line: None)
     assert not failed.success
-    assert any("SeedsChanged" in failure and "ethnicity" in failure for failure in failed.failures), failed.failures
+    assert any("ReferenceChanged" in failure and "ethnicity" in failure for failure in failed.failures), failed.failures
     assert settings.current.resolve() == published
 
 

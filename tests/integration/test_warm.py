@@ -248,3 +248,37 @@ def test_dagster_dbt_without_dbt_core_builds_the_same_graph_and_knows_every_name
     assert set(here["NodeType"]) - set(there["NodeType"]) <= {"function"}
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
     assert not manifest.get("functions")
+
+
+COMPILE_AHEAD = """
+import os, sys, tempfile
+from pathlib import Path
+from dbt_common.clients.jinja import template_cache
+from pipelines.transform import warm
+
+parsed = warm._parse_ahead(Path(sys.argv[1]), Path(sys.argv[2]), Path(tempfile.mkdtemp()))
+macros = parsed.manifest.macros
+quiet, _ = os.pipe()
+compiled = warm._compile_ahead(parsed.manifest, [quiet])
+cached = sum(macro.macro_sql in template_cache.file_cache for macro in macros.values())
+template_cache.clear()
+come, signal = os.pipe()
+os.write(signal, b"x")
+print(len(macros), compiled, cached, warm._compile_ahead(parsed.manifest, [come]), len(template_cache.file_cache))
+"""
+
+
+def test_the_waiting_dbt_compiles_every_macro_until_a_command_comes(tmp_path):
+    """While it waits, the dbt process fills dbt's template cache with every macro; once a client (or
+    the run's end) is there, it compiles nothing more."""
+    done = subprocess.run(
+        [sys.executable, "-c", COMPILE_AHEAD, str(tmp_path / "sin.duckdb"), str(tmp_path / "target")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    macros, compiled, cached, interrupted, left = map(int, done.stdout.split()[-5:])
+    assert macros > 500  # dbt's, dbt-duckdb's and the project's own
+    assert compiled == cached == macros
+    assert interrupted == left == 0

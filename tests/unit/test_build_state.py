@@ -157,24 +157,117 @@ def test_a_completed_build_records_the_files_it_used(connection):
     assert json.loads(recorded) == {"base": "a"}
 
 
-def test_a_seed_is_left_as_loaded_only_when_the_last_completed_build_loaded_the_same_and_none_started_since(
+def test_a_reference_node_is_left_as_made_only_when_the_last_completed_build_made_the_same_and_none_started_since(
     connection,
 ):
-    seeds = ["codes", "labels"]
+    nodes = {"codes": "reference", "dates": "marts"}
     connection.execute(
-        "create schema reference; create table reference.codes (x int); create table reference.labels (x int)"
+        "create schema reference; create table reference.codes (x int); create schema marts; "
+        "create view marts.dates as select 1 as x"
     )
-    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == []  # no build yet
+    assert state.unchanged_nodes(connection, {"codes": "c1", "dates": "d1"}, nodes) == []  # no build yet
     state.plan_build(connection, D(2026, 1, 5), {}, INCREMENTAL)  # (makes the pipeline tables, as a run does)
-    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == []  # no completed build
-    complete(connection, "run-1", D(2026, 1, 5), {"codes": "c1", "labels": "l1", "base": "a"})
-    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == ["codes", "labels"]
-    assert state.unchanged_seeds(connection, {"codes": "c2", "labels": "l1"}, seeds) == ["labels"]  # file changed
-    connection.execute("drop table reference.labels")
-    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == ["codes"]  # table gone
-    # A build started since (killed: it may have loaded other contents) makes every seed load again.
+    assert state.unchanged_nodes(connection, {"codes": "c1", "dates": "d1"}, nodes) == []  # no completed build
+    complete(connection, "run-1", D(2026, 1, 5), {"codes": "c1", "dates": "d1", "base": "a"})
+    assert state.unchanged_nodes(connection, {"codes": "c1", "dates": "d1"}, nodes) == ["codes", "dates"]
+    assert state.unchanged_nodes(connection, {"codes": "c2", "dates": "d1"}, nodes) == ["dates"]  # file changed
+    assert state.unchanged_nodes(connection, {"codes": "c1", "dates": "d1"}, {**nodes, "dates": "staging"}) == [
+        "codes"
+    ]  # a view of that name, but in another schema
+    connection.execute("drop table reference.codes")
+    assert state.unchanged_nodes(connection, {"codes": "c1", "dates": "d1"}, nodes) == ["dates"]  # table gone
+    # A build started since (killed: it may have made other contents) makes every one again.
     state.start_build(connection, "run-2", D(2026, 1, 6), state.BuildPlan(True), INCREMENTAL)
-    assert state.unchanged_seeds(connection, {"codes": "c1", "labels": "l1"}, seeds) == []
-    # A build recorded before seeds had fingerprints (an older sinstats) leaves none as loaded.
+    assert state.unchanged_nodes(connection, {"codes": "c1", "dates": "d1"}, nodes) == []
+    # A build recorded before they had fingerprints (an older sinstats) leaves none as made.
     complete(connection, "run-3", D(2026, 1, 6), {"base": "a"})
-    assert state.unchanged_seeds(connection, {"codes": "c1"}, seeds) == []
+    assert state.unchanged_nodes(connection, {"dates": "d1"}, nodes) == []
+
+
+def reference_project() -> dict:
+    """Seeds, the bank holidays, the run's parameters and an extract's rows, and models reading them."""
+
+    def node(kind: str, name: str, parents: list[str], schema: str = "marts") -> tuple[str, dict]:
+        config = {"schema": schema, "materialized": "table"} if kind == "model" else {}
+        return f"{kind}.p.{name}", {
+            "resource_type": kind,
+            "name": name,
+            "raw_code": "",
+            "checksum": {"checksum": name},
+            "config": config,
+            "depends_on": {"nodes": parents, "macros": []},
+        }
+
+    parameters, rows = "source.p.reference.run_parameters", "source.p.raw.notifications"
+    return {
+        "macros": {},
+        "nodes": dict(
+            [
+                node("seed", "codes", []),
+                node("seed", "regions", []),
+                node("model", "stg_codes", ["seed.p.codes", "seed.p.regions"], "staging"),
+                node("model", "dim_codes", ["model.p.stg_codes"]),
+                node("model", "calendar", [state.BANK_HOLIDAYS], "intermediate"),
+                node("model", "dim_date", ["model.p.calendar", "seed.p.codes"]),
+                node("model", "codes_by_year", ["model.p.dim_codes", parameters]),  # the run's as-at date
+                node("model", "stg_rows", [rows], "staging"),
+                node("model", "rows_coded", ["model.p.stg_rows", "model.p.dim_codes"]),
+                node("test", "unique_dim_codes", ["model.p.dim_codes"]),
+            ]
+        ),
+    }
+
+
+def test_the_reference_nodes_are_the_seeds_and_the_models_built_from_reference_data_alone():
+    assert state.reference_nodes(reference_project()) == {
+        "codes": state.SEEDS,
+        "regions": state.SEEDS,
+        "stg_codes": "staging",
+        "dim_codes": "marts",
+        "calendar": "intermediate",
+        "dim_date": "marts",
+    }
+
+
+def test_a_run_leaves_a_reference_model_only_with_everything_it_reads(tmp_path):
+    """nodes_to_leave, on a warehouse file: a model whose fingerprint is unchanged is still made again
+    when a node it reads is (a seed's table dropped: the seed loads again, and what reads it is made)."""
+    project = reference_project()
+    holidays = {state.BANK_HOLIDAYS: "h1"}
+    fingerprints = state.node_fingerprints(project, {}, holidays)
+    warehouse = tmp_path / "sin.duckdb"
+    with duckdb.connect(str(warehouse)) as database:
+        database.execute("create schema raw; create table raw.loaded_files (file_sha256 varchar)")
+        for name, schema in state.reference_nodes(project).items():
+            database.execute(f"create schema if not exists {schema}; create table {schema}.{name} (x int)")
+        state.plan_build(database, D(2026, 1, 5), {}, [])
+        complete(database, "run-1", D(2026, 1, 5), fingerprints)
+    everything = ["calendar", "codes", "dim_codes", "dim_date", "regions", "stg_codes"]
+    assert state.nodes_to_leave(warehouse, project, {}, holidays) == everything
+    # The bank holidays the run will write differ: the calendar, and the dates built on it, are made.
+    assert state.nodes_to_leave(warehouse, project, {}, {state.BANK_HOLIDAYS: "h2"}) == [
+        "codes",
+        "dim_codes",
+        "regions",
+        "stg_codes",
+    ]
+    with duckdb.connect(str(warehouse)) as database:
+        database.execute("drop table reference.regions")
+    assert state.nodes_to_leave(warehouse, project, {}, holidays) == ["calendar", "codes", "dim_date"]
+    assert state.nodes_to_leave(tmp_path / "none.duckdb", project, {}, holidays) == []  # no warehouse yet
+
+
+def test_the_bank_holidays_a_run_will_write_have_the_digest_read_back_from_the_table():
+    """The run's prediction (before it starts) and the dbt step's reading (from the table the bank
+    holidays step wrote) must agree, or a run would never leave the calendar as made, or would stop."""
+    from pipelines.reference.assets import bank_holiday_frame, bank_holidays_contents
+
+    as_at, start = D(2026, 10, 2), D(2019, 4, 1)
+    frame = bank_holiday_frame(as_at, start).sample(fraction=1.0, shuffle=True, seed=3)  # any row order
+    assert state.contents_digest(frame.rows()) == bank_holidays_contents(as_at, start)[state.BANK_HOLIDAYS]
+    with duckdb.connect() as database:
+        database.execute("create schema reference")
+        database.execute("create table reference.bank_holidays as select * from frame")
+        assert state.source_contents(database) == bank_holidays_contents(as_at, start)
+        database.execute("delete from reference.bank_holidays where holiday_date = '2025-12-25'")
+        assert state.source_contents(database) != bank_holidays_contents(as_at, start)
