@@ -215,6 +215,36 @@ def _compile_ahead(manifest: Any, waiting_on: list[Any]) -> int:
     return compiled
 
 
+# dbt's level names -> Python's logging levels (dbt_common.events.logger.send_to_logger's mapping).
+PYTHON_LEVELS = {"test": 10, "debug": 10, "info": 20, "warn": 30, "error": 40}
+
+
+def write_only_lines_written() -> None:
+    """Have dbt format a log line only for a logger that will write it. dbt's event manager formats
+    every event for every logger (JSON, with secrets scrubbed from it) and only then hands the line
+    to Python's logging, which drops it below the logger's level: the standard-output logger (level
+    info) formatted every debug event of a build in vain, about a tenth of the build's own time.
+    Here a line whose level the logger is not enabled for is not formatted at all; every line
+    written is as before (`tests/integration/test_warm.py`). Only in this process, once."""
+    from dbt_common.events import logger as dbt_logger
+
+    base = dbt_logger._Logger
+    if getattr(base.write_line, "only_lines_written", False):
+        return
+    write_line = base.write_line
+
+    def write_if_enabled(self: Any, msg: Any) -> None:
+        python = getattr(self, "_python_logger", None)
+        if python is not None:
+            level = "error" if dbt_logger._is_print_event(msg) else msg.info.level
+            if not python.isEnabledFor(PYTHON_LEVELS.get(level, 40)):
+                return
+        write_line(self, msg)
+
+    write_if_enabled.only_lines_written = True  # type: ignore[attr-defined]
+    base.write_line = write_if_enabled  # type: ignore[method-assign]
+
+
 def _run_dbt(request: dict[str, Any], parsed: Parsed | None) -> int:
     """One dbt command, as the `dbt` executable would run it, on the standard streams now in place;
     from the parse made in advance when the project and its settings are still those it parsed."""
@@ -231,6 +261,8 @@ def _run_dbt(request: dict[str, Any], parsed: Parsed | None) -> int:
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
+    with contextlib.suppress(ImportError, AttributeError):  # another dbt: it formats every line, as before
+        write_only_lines_written()
     try:
         result = dbtRunner(manifest=manifest).invoke(request["args"])
     except BaseException as error:  # what `dbt` would print as it fell over

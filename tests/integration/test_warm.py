@@ -282,3 +282,50 @@ def test_the_waiting_dbt_compiles_every_macro_until_a_command_comes(tmp_path):
     assert macros > 500  # dbt's, dbt-duckdb's and the project's own
     assert compiled == cached == macros
     assert interrupted == left == 0
+
+
+ONLY_LINES_WRITTEN = """
+import io, json, sys
+from dbt_common.events import logger as dbt_logger
+from dbt_common.events.base_types import EventLevel
+from dbt_common.events.event_manager import EventManager
+from dbt_common.events.logger import LineFormat, LoggerConfig
+from dbt_common.events.types import Note, PrintEvent
+from pipelines.transform import warm
+
+def lines(stream):
+    return [(e["info"]["name"], e["info"]["level"], e["info"]["msg"]) for e in map(json.loads, stream.getvalue().splitlines())]
+
+def fire():
+    standard, debug = io.StringIO(), io.StringIO()
+    manager = EventManager()
+    for name, level, stream in (("stdout_log", EventLevel.INFO, standard), ("file_log", EventLevel.DEBUG, debug)):
+        manager.add_logger(LoggerConfig(name=name, line_format=LineFormat.Json, level=level, output_stream=stream))
+    formatted = []
+    create_line = dbt_logger._JsonLogger.create_line
+    dbt_logger._JsonLogger.create_line = lambda self, msg: formatted.append(msg.info.name) or create_line(self, msg)
+    manager.fire_event(Note(msg="a debug note"), level=EventLevel.DEBUG)
+    manager.fire_event(Note(msg="an info note"))
+    manager.fire_event(PrintEvent(msg="printed"))
+    dbt_logger._JsonLogger.create_line = create_line
+    return lines(standard), lines(debug), len(formatted)
+
+before = fire()
+warm.write_only_lines_written()
+warm.write_only_lines_written()  # once is enough; twice changes nothing
+after = fire()
+print(json.dumps([before, after]))
+"""
+
+
+def test_dbt_formats_only_the_log_lines_a_logger_writes_and_writes_the_same_lines():
+    """dbt's loggers as a build has them (standard output at info, the file at debug), with dbt's own
+    events: the same lines written before and after, and the debug line no longer formatted for
+    standard output (6 lines formatted before, 5 after)."""
+    done = subprocess.run([sys.executable, "-c", ONLY_LINES_WRITTEN], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, after = json.loads(done.stdout.splitlines()[-1])
+    standard = [["Note", "info", "an info note"], ["PrintEvent", "info", "printed"]]
+    debug = [["Note", "debug", "a debug note"], *standard]
+    assert before == [standard, debug, 6]
+    assert after == [standard, debug, 5]
