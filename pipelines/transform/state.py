@@ -2,8 +2,7 @@
 
 The warehouse keeps, in its `pipeline` schema, every build started (`pipeline.builds`: its as-at
 date, the models it rebuilt in full, and, once it completed, the fingerprint of every model and
-seed) and
-every loaded file a completed build has used (`pipeline.built_files`). From these a build is:
+seed) and every loaded file a completed build has used (`pipeline.built_files`). From these a build is:
 
 - **full** (`dbt build --full-refresh`) when the warehouse has no completed build, when asked
   (`sinstats run --full-refresh`), and for a release (its own scratch copy, as at its cut-off);
@@ -12,10 +11,13 @@ every loaded file a completed build has used (`pipeline.built_files`). From thes
   links reach, and, when the as-at date moved, what depends on it); the models counted by
   reporting year (strategy `replace_years`) count again only the years those notifications are in,
   now or at the last build (every year when the as-at date moved into another reporting year);
-  every other model is a table rebuilt whole, as before. An incremental model whose fingerprint
-  differs from the last completed build's (its SQL, configuration, macros, the policy values it
-  reads, its seeds, the bank holidays, or any of these upstream of it), or that a build which did
-  not complete rebuilt in full, is rebuilt in full with everything downstream of it.
+  the seeds and the models built from reference data alone (`reference_nodes`) are left as the
+  last completed build made them while their fingerprints are unchanged (the run leaves them out of
+  its selection: `nodes_to_leave`); every other model is a table rebuilt whole, as before. An
+  incremental model whose fingerprint differs from the last completed build's (its SQL,
+  configuration, macros, the policy values it reads, its seeds, the bank holidays, or any of these
+  upstream of it), or that a build which did not complete rebuilt in full, is rebuilt in full with
+  everything downstream of it.
 
 A build that does not complete (failed, or killed) leaves the record of its start only: the next
 build computes again everything it would have, so a killed run never leaves a table half-way
