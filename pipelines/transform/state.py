@@ -336,10 +336,6 @@ def nodes_to_leave(
     return sorted(name for name in candidates if leave(name))
 
 
-def seed_names(manifest: Mapping[str, Any]) -> list[str]:
-    return sorted(node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "seed")
-
-
 def start_build(
     connection: duckdb.DuckDBPyConnection, build_id: str, as_at: dt.date, plan: BuildPlan, incremental: list[str]
 ) -> None:

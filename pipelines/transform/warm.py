@@ -215,10 +215,6 @@ def _compile_ahead(manifest: Any, waiting_on: list[Any]) -> int:
     return compiled
 
 
-# dbt's level names -> Python's logging levels (dbt_common.events.logger.send_to_logger's mapping).
-PYTHON_LEVELS = {"test": 10, "debug": 10, "info": 20, "warn": 30, "error": 40}
-
-
 def write_only_lines_written() -> None:
     """Have dbt format a log line only for a logger that will write it. dbt's event manager formats
     every event for every logger (JSON, with secrets scrubbed from it) and only then hands the line
@@ -232,12 +228,14 @@ def write_only_lines_written() -> None:
     if getattr(base.write_line, "only_lines_written", False):
         return
     write_line = base.write_line
+    # dbt's own map from its level names to Python's levels (an unknown one is left to dbt to report).
+    python_levels = {level.value: python for level, python in dbt_logger._log_level_map.items()}
 
     def write_if_enabled(self: Any, msg: Any) -> None:
         python = getattr(self, "_python_logger", None)
         if python is not None:
-            level = "error" if dbt_logger._is_print_event(msg) else msg.info.level
-            if not python.isEnabledFor(PYTHON_LEVELS.get(level, 40)):
+            level = python_levels.get("error" if dbt_logger._is_print_event(msg) else msg.info.level)
+            if level is not None and not python.isEnabledFor(level):
                 return
         write_line(self, msg)
 
