@@ -71,9 +71,9 @@
 {%- endmacro %}
 
 {#- dbt's data tests on an incremental build look at the rows it wrote: the tests of a
-    notification-level incremental model (strategy `replace_notifications`; unique, not_null,
-    accepted values, relationships, unique combinations: all of them about single rows, or keys
-    that include notification_id) keep the rows of the changed notifications. (The tests of a
+    notification-level incremental model (strategy `replace_notifications`; primary keys, not-null
+    columns, accepted values, relationships, unique combinations: all of them about single rows, or
+    keys that include notification_id) keep the rows of the changed notifications. (The tests of a
     model counted by year look at every row: they are few and its tables small.)
     Every other row was tested when it was written, by the build that completed, and no row of
     another notification can clash with a changed one's key. A full build tests every row. dbt's

@@ -341,18 +341,18 @@ def test_an_incremental_build_tests_the_rows_it_wrote_and_a_full_build_every_row
             "create or replace table intermediate.int_changed_notifications as select 'SIN-000002' as notification_id"
         )
 
-    def unique_test_fails(incremental: bool, changed: str) -> bool:
+    def key_test_fails(incremental: bool, changed: str) -> bool:
         with duckdb.connect(str(database)) as connection:
             connection.execute("update reference.run_parameters set is_incremental = ?", [incremental])
             connection.execute("update intermediate.int_changed_notifications set notification_id = ?", [changed])
-        result = dbt(["test", "--select", "fct_notifications,test_name:unique"], database, tmp_path)
+        result = dbt(["test", "--select", "fct_notifications,test_name:primary_key"], database, tmp_path)
         assert "Done." in result.stdout, result.stdout[-2000:]
         return result.returncode != 0
 
-    assert unique_test_fails(incremental=False, changed="SIN-000002")  # a full build tests every row
-    assert unique_test_fails(incremental=True, changed="SIN-000001")  # the rows this build wrote
+    assert key_test_fails(incremental=False, changed="SIN-000002")  # a full build tests every row
+    assert key_test_fails(incremental=True, changed="SIN-000001")  # the rows this build wrote
     # Rows no build of this run wrote were tested when they were written: not again.
-    assert not unique_test_fails(incremental=True, changed="SIN-000002")
+    assert not key_test_fails(incremental=True, changed="SIN-000002")
 
 
 def test_a_model_whose_code_changed_is_rebuilt_in_full_with_what_is_downstream(tmp_path: Path, monkeypatch) -> None:
@@ -400,12 +400,9 @@ REFERENCE_MODELS = {"stg_reference__local_authorities", "dim_local_authority", "
 REFERENCE_TESTS = {
     "not_null_stg_reference__local_authorities_region_name",
     "unique_combination_stg_reference__local_authorities_old_la_code__new_la_code",
-    "not_null_dim_local_authority_la_spell_key",
-    "unique_dim_local_authority_la_spell_key",
-    "not_null_int_calendar_days_date_day",
-    "unique_int_calendar_days_date_day",
-    "not_null_dim_date_date_day",
-    "unique_dim_date_date_day",
+    "primary_key_dim_local_authority_la_spell_key",
+    "primary_key_int_calendar_days_date_day",
+    "primary_key_dim_date_date_day",
 }
 LA_CODES_KNOWN = "relationships_stg_raw__notifications_la_code__old_la_code__ref_stg_reference__local_authorities_"
 BUILT = re.compile(r"^\d+ of \d+ (?:OK created \S+ \S+ model \w+\.(\w+)|PASS (\w+)) ", re.MULTILINE)
