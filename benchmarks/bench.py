@@ -7,7 +7,11 @@ each stage, read from the run's own Dagster history. Beside it, the floor: bench
 computes the same figures straight from the same files in one DuckDB script; its time is
 reported with the ratio pipeline / floor, and its figures are compared with the pipeline's.
 
-    python -m benchmarks.bench --sizes 5k,100k,1m,10m --sample --daily 1m
+    python -m benchmarks.bench --sizes 5k,100k,1m,10m --sample --daily 1m --repeat 3
+
+With `--repeat N` each run (full build, floor, daily, no-op) is made N times and the median is
+reported (the lower middle one when N is even), every run's seconds beside it: these machines are
+shared, and one run of a few seconds can be off by a tenth. The ratios are ratios of medians.
 
 Results go to OUT/results.json and OUT/results.md (default OUT: data/bench). Landing folders
 are kept and reused when the generator's options are the same (`--fresh` makes them again).
@@ -66,6 +70,14 @@ class SizeResult:
     floor_figures: int | None = None
     floor_differences: int | None = None
     daily: dict | None = None
+    # Every run's seconds when the benchmark repeats them (`--repeat`); the fields above hold the median.
+    wall_seconds_runs: list[float] = field(default_factory=list)
+    floor_seconds_runs: list[float] = field(default_factory=list)
+
+
+def middle(seconds: list[float]) -> int:
+    """Which of the runs is the median one (the lower middle one when there are an even number)."""
+    return sorted(range(len(seconds)), key=seconds.__getitem__)[(len(seconds) - 1) // 2]
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -273,9 +285,10 @@ def daily_file(landing: Path, target: Path, rows: int = 10) -> Path:
     return path
 
 
-def run_daily(landing: Path, work: Path) -> dict:
+def run_daily(landing: Path, work: Path, repeat: int = 1) -> dict:
     """The next day on an already built warehouse: one small new file and the as-at date a day later;
-    then the same again with nothing new (the no-op run)."""
+    then the same again with nothing new (the no-op run). Repeated, each day starts again from the
+    warehouse and publish folders as the full build left them."""
     import duckdb
 
     daily_landing = work / "landing_daily"
@@ -285,10 +298,26 @@ def run_daily(landing: Path, work: Path) -> dict:
         (daily_landing / path.name).symlink_to(path.resolve())
     new = daily_file(landing, daily_landing)
     next_day = (dt.date.fromisoformat(AS_AT) + dt.timedelta(days=1)).isoformat()
-    # Same warehouse, so the files already loaded are recognised by their bytes.
-    measured, warehouse = run_pipeline(daily_landing, work, "daily", next_day)
-    stages, steps = stage_seconds(warehouse)
-    noop, _ = run_pipeline(daily_landing, work, "noop", next_day)
+    built = work / "built"
+    if repeat > 1:
+        shutil.rmtree(built, ignore_errors=True)
+        for name in ("warehouse", "publish"):
+            shutil.copytree(work / name, built / name, symlinks=True)
+    days: list[tuple[Measured, dict[str, float], dict[str, float]]] = []
+    noops: list[Measured] = []
+    for attempt in range(repeat):
+        if attempt:
+            for name in ("warehouse", "publish"):
+                shutil.rmtree(work / name)
+                shutil.copytree(built / name, work / name, symlinks=True)
+        # Same warehouse, so the files already loaded are recognised by their bytes.
+        measured, warehouse = run_pipeline(daily_landing, work, "daily", next_day)
+        stages, steps = stage_seconds(warehouse)
+        noops.append(run_pipeline(daily_landing, work, "noop", next_day)[0])
+        days.append((measured, stages, steps))
+    shutil.rmtree(built, ignore_errors=True)
+    measured, stages, steps = days[middle([day.seconds for day, _, _ in days])]
+    noop = noops[middle([run.seconds for run in noops])]
     with duckdb.connect(str(load_settings(warehouse=warehouse).analysts_copy), read_only=True) as connection:
         run_id = connection.execute("select run_id from raw.loaded_files order by loaded_at desc limit 1").fetchone()[0]
         read = connection.execute("select file_name from raw.loaded_files where run_id = ?", [run_id]).fetchall()
@@ -297,33 +326,39 @@ def run_daily(landing: Path, work: Path) -> dict:
         "as_at": next_day,
         "files_read": [name for (name,) in read],
         "noop_wall_seconds": round(noop.seconds, 1),
-        "noop_succeeded": noop.returncode == 0,
+        "noop_wall_seconds_runs": [round(run.seconds, 2) for run in noops],
+        "noop_succeeded": all(run.returncode == 0 for run in noops),
         "wall_seconds": round(measured.seconds, 1),
-        "peak_mb": round(measured.peak_mb),
-        "succeeded": measured.returncode == 0,
+        "wall_seconds_runs": [round(day.seconds, 2) for day, _, _ in days],
+        "peak_mb": round(max(day.peak_mb for day, _, _ in days)),
+        "succeeded": all(day.returncode == 0 for day, _, _ in days),
         "stages": {k: round(v, 1) for k, v in stages.items()},
         "steps": {k: round(v, 1) for k, v in steps.items()},
     }
 
 
-def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool) -> SizeResult:
+def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool, repeat: int = 1) -> SizeResult:
     result = SizeResult(size=size)
     if size == "sample":
         landing = SAMPLE
     else:
         landing, result.generate_seconds = landing_folder(out, size, fresh)
     work = out / "runs" / size
-    shutil.rmtree(work, ignore_errors=True)
     print(f"[{size}] sinstats run on {landing} ...", flush=True)
-    measured, warehouse = run_pipeline(landing, work, "run")
-    result.wall_seconds, result.peak_mb = measured.seconds, measured.peak_mb
-    result.succeeded = measured.returncode == 0
-    if not result.succeeded:
-        print(f"[{size}] the run failed: see {work / 'logs' / 'run.log'}", flush=True)
-        return result
+    runs: list[tuple[Measured, dict[str, float], dict[str, float]]] = []
+    for _ in range(repeat):  # each on a new warehouse; the last one's is kept for what follows
+        shutil.rmtree(work, ignore_errors=True)
+        measured, warehouse = run_pipeline(landing, work, "run")
+        if measured.returncode != 0:
+            print(f"[{size}] the run failed: see {work / 'logs' / 'run.log'}", flush=True)
+            return result
+        runs.append((measured, *stage_seconds(warehouse)))
+    result.wall_seconds_runs = [round(run.seconds, 2) for run, _, _ in runs]
+    measured, result.stages, result.steps = runs[middle([run.seconds for run, _, _ in runs])]
+    result.wall_seconds, result.peak_mb = measured.seconds, max(run.peak_mb for run, _, _ in runs)
+    result.succeeded = True
     result.notification_rows = rows_read(warehouse, "notifications")
     result.review_rows = rows_read(warehouse, "reviews")
-    result.stages, result.steps = stage_seconds(warehouse)
     result.stages["other (start, checks, Dagster)"] = result.wall_seconds - sum(result.stages.values())
     print(
         f"[{size}] {result.notification_rows:,} notification rows: run {result.wall_seconds:.1f} s, "
@@ -332,10 +367,16 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool) -> S
     )
     if floor and size != "sample":
         floor_db = work / "floor.duckdb"
-        floor_run = measure(floor_command(landing, floor_db), work / "logs" / "floor.log")
-        if floor_run.returncode != 0:
-            raise SystemExit(f"the floor failed: see {work / 'logs' / 'floor.log'}")
-        result.floor_seconds, result.floor_peak_mb = floor_run.seconds, floor_run.peak_mb
+        floors = []
+        for _ in range(repeat):
+            floor_db.unlink(missing_ok=True)
+            floor_run = measure(floor_command(landing, floor_db), work / "logs" / "floor.log")
+            if floor_run.returncode != 0:
+                raise SystemExit(f"the floor failed: see {work / 'logs' / 'floor.log'}")
+            floors.append(floor_run)
+        result.floor_seconds_runs = [round(run.seconds, 2) for run in floors]
+        floor_run = floors[middle([run.seconds for run in floors])]
+        result.floor_seconds, result.floor_peak_mb = floor_run.seconds, max(run.peak_mb for run in floors)
         result.floor_figures, result.floor_differences = compare_floor(
             floor_db, load_settings(warehouse=warehouse).analysts_copy
         )
@@ -345,7 +386,7 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool) -> S
             flush=True,
         )
     if daily:
-        result.daily = run_daily(landing, work)
+        result.daily = run_daily(landing, work, repeat)
         print(
             f"[{size}] daily file: {result.daily['wall_seconds']} s, read {result.daily['files_read']}; "
             f"no-op: {result.daily['noop_wall_seconds']} s",
@@ -375,7 +416,7 @@ def machine() -> dict:
     }
 
 
-def markdown(results: list[SizeResult]) -> str:
+def markdown(results: list[SizeResult], repeat: int = 1) -> str:
     stages = [
         "read and validate",
         "load",
@@ -416,6 +457,12 @@ def markdown(results: list[SizeResult]) -> str:
             daily = f"{r.daily['wall_seconds'] / r.wall_seconds:.2f}" if r.daily else "n/a"
             dbt = f"{r.stages.get('dbt build', 0) / r.floor_seconds:.1f}" if r.floor_seconds else "n/a"
             lines.append(f"| {r.size} | {noop} | {daily} | {dbt} |")
+    if repeat > 1:
+        lines += [
+            "",
+            f"Each time is the median of {repeat} runs (the lower middle one when the count is even), "
+            "and each ratio a ratio of medians; every run's seconds are in results.json.",
+        ]
     return "\n".join(lines)
 
 
@@ -433,7 +480,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--fresh", action="store_true", help="generate the landing folders again")
     parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="make each run this many times and report the median (default 1)"
+    )
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
@@ -442,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for size in (["sample"] if args.sample else []) + sizes:
         daily = size in {s.strip() for s in args.daily.split(",")}
-        results.append(bench_size(size, args.out, args.fresh, not args.no_floor, daily))
+        results.append(bench_size(size, args.out, args.fresh, not args.no_floor, daily, args.repeat))
     report = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -450,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": [asdict(r) for r in results],
     }
     (args.out / "results.json").write_text(json.dumps(report, indent=2))
-    table = markdown(results)
+    table = markdown(results, args.repeat)
     (args.out / "results.md").write_text(table + "\n")
     print(table)
     return 0 if all(r.succeeded for r in results) else 1
