@@ -70,9 +70,10 @@ class SizeResult:
     floor_figures: int | None = None
     floor_differences: int | None = None
     daily: dict | None = None
-    # Every run's seconds when the benchmark repeats them (`--repeat`); the fields above hold the median.
+    # Every repetition's seconds and ratios (`--repeat`); the fields above hold the medians.
     wall_seconds_runs: list[float] = field(default_factory=list)
     floor_seconds_runs: list[float] = field(default_factory=list)
+    ratio_runs: dict[str, list[float]] = field(default_factory=dict)
 
 
 def middle(seconds: list[float]) -> int:
@@ -285,10 +286,9 @@ def daily_file(landing: Path, target: Path, rows: int = 10) -> Path:
     return path
 
 
-def run_daily(landing: Path, work: Path, repeat: int = 1) -> dict:
+def run_daily(landing: Path, work: Path) -> dict:
     """The next day on an already built warehouse: one small new file and the as-at date a day later;
-    then the same again with nothing new (the no-op run). Repeated, each day starts again from the
-    warehouse and publish folders as the full build left them."""
+    then the same again with nothing new (the no-op run)."""
     import duckdb
 
     daily_landing = work / "landing_daily"
@@ -298,26 +298,10 @@ def run_daily(landing: Path, work: Path, repeat: int = 1) -> dict:
         (daily_landing / path.name).symlink_to(path.resolve())
     new = daily_file(landing, daily_landing)
     next_day = (dt.date.fromisoformat(AS_AT) + dt.timedelta(days=1)).isoformat()
-    built = work / "built"
-    if repeat > 1:
-        shutil.rmtree(built, ignore_errors=True)
-        for name in ("warehouse", "publish"):
-            shutil.copytree(work / name, built / name, symlinks=True)
-    days: list[tuple[Measured, dict[str, float], dict[str, float]]] = []
-    noops: list[Measured] = []
-    for attempt in range(repeat):
-        if attempt:
-            for name in ("warehouse", "publish"):
-                shutil.rmtree(work / name)
-                shutil.copytree(built / name, work / name, symlinks=True)
-        # Same warehouse, so the files already loaded are recognised by their bytes.
-        measured, warehouse = run_pipeline(daily_landing, work, "daily", next_day)
-        stages, steps = stage_seconds(warehouse)
-        noops.append(run_pipeline(daily_landing, work, "noop", next_day)[0])
-        days.append((measured, stages, steps))
-    shutil.rmtree(built, ignore_errors=True)
-    measured, stages, steps = days[middle([day.seconds for day, _, _ in days])]
-    noop = noops[middle([run.seconds for run in noops])]
+    # Same warehouse, so the files already loaded are recognised by their bytes.
+    measured, warehouse = run_pipeline(daily_landing, work, "daily", next_day)
+    stages, steps = stage_seconds(warehouse)
+    noop, _ = run_pipeline(daily_landing, work, "noop", next_day)
     with duckdb.connect(str(load_settings(warehouse=warehouse).analysts_copy), read_only=True) as connection:
         run_id = connection.execute("select run_id from raw.loaded_files order by loaded_at desc limit 1").fetchone()[0]
         read = connection.execute("select file_name from raw.loaded_files where run_id = ?", [run_id]).fetchall()
@@ -325,40 +309,30 @@ def run_daily(landing: Path, work: Path, repeat: int = 1) -> dict:
         "new_file": new.name,
         "as_at": next_day,
         "files_read": [name for (name,) in read],
-        "noop_wall_seconds": round(noop.seconds, 1),
-        "noop_wall_seconds_runs": [round(run.seconds, 2) for run in noops],
-        "noop_succeeded": all(run.returncode == 0 for run in noops),
-        "wall_seconds": round(measured.seconds, 1),
-        "wall_seconds_runs": [round(day.seconds, 2) for day, _, _ in days],
-        "peak_mb": round(max(day.peak_mb for day, _, _ in days)),
-        "succeeded": all(day.returncode == 0 for day, _, _ in days),
+        "noop_wall_seconds": round(noop.seconds, 2),
+        "noop_succeeded": noop.returncode == 0,
+        "wall_seconds": round(measured.seconds, 2),
+        "peak_mb": round(measured.peak_mb),
+        "succeeded": measured.returncode == 0,
         "stages": {k: round(v, 1) for k, v in stages.items()},
         "steps": {k: round(v, 1) for k, v in steps.items()},
     }
 
 
-def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool, repeat: int = 1) -> SizeResult:
+def bench_once(size: str, landing: Path, work: Path, floor: bool, daily: bool) -> SizeResult:
+    """One full build on a new warehouse, then the floor, then the daily and no-op runs on that warehouse."""
     result = SizeResult(size=size)
-    if size == "sample":
-        landing = SAMPLE
-    else:
-        landing, result.generate_seconds = landing_folder(out, size, fresh)
-    work = out / "runs" / size
+    shutil.rmtree(work, ignore_errors=True)
     print(f"[{size}] sinstats run on {landing} ...", flush=True)
-    runs: list[tuple[Measured, dict[str, float], dict[str, float]]] = []
-    for _ in range(repeat):  # each on a new warehouse; the last one's is kept for what follows
-        shutil.rmtree(work, ignore_errors=True)
-        measured, warehouse = run_pipeline(landing, work, "run")
-        if measured.returncode != 0:
-            print(f"[{size}] the run failed: see {work / 'logs' / 'run.log'}", flush=True)
-            return result
-        runs.append((measured, *stage_seconds(warehouse)))
-    result.wall_seconds_runs = [round(run.seconds, 2) for run, _, _ in runs]
-    measured, result.stages, result.steps = runs[middle([run.seconds for run, _, _ in runs])]
-    result.wall_seconds, result.peak_mb = measured.seconds, max(run.peak_mb for run, _, _ in runs)
-    result.succeeded = True
+    measured, warehouse = run_pipeline(landing, work, "run")
+    result.wall_seconds, result.peak_mb = measured.seconds, measured.peak_mb
+    result.succeeded = measured.returncode == 0
+    if not result.succeeded:
+        print(f"[{size}] the run failed: see {work / 'logs' / 'run.log'}", flush=True)
+        return result
     result.notification_rows = rows_read(warehouse, "notifications")
     result.review_rows = rows_read(warehouse, "reviews")
+    result.stages, result.steps = stage_seconds(warehouse)
     result.stages["other (start, checks, Dagster)"] = result.wall_seconds - sum(result.stages.values())
     print(
         f"[{size}] {result.notification_rows:,} notification rows: run {result.wall_seconds:.1f} s, "
@@ -367,16 +341,10 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool, repe
     )
     if floor and size != "sample":
         floor_db = work / "floor.duckdb"
-        floors = []
-        for _ in range(repeat):
-            floor_db.unlink(missing_ok=True)
-            floor_run = measure(floor_command(landing, floor_db), work / "logs" / "floor.log")
-            if floor_run.returncode != 0:
-                raise SystemExit(f"the floor failed: see {work / 'logs' / 'floor.log'}")
-            floors.append(floor_run)
-        result.floor_seconds_runs = [round(run.seconds, 2) for run in floors]
-        floor_run = floors[middle([run.seconds for run in floors])]
-        result.floor_seconds, result.floor_peak_mb = floor_run.seconds, max(run.peak_mb for run in floors)
+        floor_run = measure(floor_command(landing, floor_db), work / "logs" / "floor.log")
+        if floor_run.returncode != 0:
+            raise SystemExit(f"the floor failed: see {work / 'logs' / 'floor.log'}")
+        result.floor_seconds, result.floor_peak_mb = floor_run.seconds, floor_run.peak_mb
         result.floor_figures, result.floor_differences = compare_floor(
             floor_db, load_settings(warehouse=warehouse).analysts_copy
         )
@@ -386,12 +354,56 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool, repe
             flush=True,
         )
     if daily:
-        result.daily = run_daily(landing, work, repeat)
+        result.daily = run_daily(landing, work)
         print(
             f"[{size}] daily file: {result.daily['wall_seconds']} s, read {result.daily['files_read']}; "
             f"no-op: {result.daily['noop_wall_seconds']} s",
             flush=True,
         )
+    return result
+
+
+def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool, repeat: int = 1) -> SizeResult:
+    """`bench_once`, `repeat` times. Each ratio is taken within one repetition (a daily run beside the
+    full build made just before it, on the same machine in the same minutes), and the median of those
+    is reported; each time is the median of its runs. The repetition whose full build is the median
+    one gives the stages and the rest."""
+    if size == "sample":
+        landing, generated = SAMPLE, None
+    else:
+        landing, generated = landing_folder(out, size, fresh)
+    attempts = []
+    for attempt in range(repeat):
+        if repeat > 1:
+            print(f"[{size}] repetition {attempt + 1} of {repeat}", flush=True)
+        attempts.append(bench_once(size, landing, out / "runs" / size, floor, daily))
+        if not attempts[-1].succeeded or (attempts[-1].daily and not attempts[-1].daily["succeeded"]):
+            return attempts[-1]
+    result = attempts[middle([a.wall_seconds for a in attempts])]
+    result.generate_seconds = generated
+    result.peak_mb = max(a.peak_mb for a in attempts)
+    result.wall_seconds_runs = [round(a.wall_seconds, 2) for a in attempts]
+    if result.floor_seconds is not None:
+        floors = [a.floor_seconds or 0.0 for a in attempts]
+        result.floor_seconds_runs = [round(s, 2) for s in floors]
+        result.floor_seconds = floors[middle(floors)]
+        result.ratio_runs["dbt / floor"] = [round(a.stages["dbt build"] / (a.floor_seconds or 1), 3) for a in attempts]
+    if result.daily is not None:
+        days = [a.daily["wall_seconds"] for a in attempts if a.daily]
+        noops = [a.daily["noop_wall_seconds"] for a in attempts if a.daily]
+        result.daily = {
+            **result.daily,
+            "wall_seconds": days[middle(days)],
+            "wall_seconds_runs": days,
+            "noop_wall_seconds": noops[middle(noops)],
+            "noop_wall_seconds_runs": noops,
+        }
+        result.ratio_runs["no-op run / full build"] = [
+            round(a.daily["noop_wall_seconds"] / a.wall_seconds, 3) for a in attempts if a.daily
+        ]
+        result.ratio_runs["daily file / full build"] = [
+            round(a.daily["wall_seconds"] / a.wall_seconds, 3) for a in attempts if a.daily
+        ]
     return result
 
 
@@ -449,19 +461,24 @@ def markdown(results: list[SizeResult], repeat: int = 1) -> str:
                 f"files read: {', '.join(r.daily['files_read']) or 'none'}; stages: {r.daily['stages']}; "
                 f"then nothing new: {r.daily['noop_wall_seconds']} s wall"
             )
-    ratios = [r for r in results if r.daily or r.floor_seconds]
+    ratios = [r for r in results if r.ratio_runs]
+    names = ["no-op run / full build", "daily file / full build", "dbt / floor"]
     if ratios:
-        lines += ["", "| size | no-op run / full build | daily file / full build | dbt / floor |", "|---|---|---|---|"]
+        lines += ["", "| size | " + " | ".join(names) + " |", "|---|---|---|---|"]
         for r in ratios:
-            noop = f"{r.daily['noop_wall_seconds'] / r.wall_seconds:.2f}" if r.daily else "n/a"
-            daily = f"{r.daily['wall_seconds'] / r.wall_seconds:.2f}" if r.daily else "n/a"
-            dbt = f"{r.stages.get('dbt build', 0) / r.floor_seconds:.1f}" if r.floor_seconds else "n/a"
-            lines.append(f"| {r.size} | {noop} | {daily} | {dbt} |")
+            cells = []
+            for name in names:
+                runs = r.ratio_runs.get(name)
+                median = f"{runs[middle(runs)]:.3f}" if runs else "n/a"
+                cells.append(median + (f" ({', '.join(f'{x:.3f}' for x in runs)})" if runs and len(runs) > 1 else ""))
+            lines.append(f"| {r.size} | " + " | ".join(cells) + " |")
     if repeat > 1:
         lines += [
             "",
-            f"Each time is the median of {repeat} runs (the lower middle one when the count is even), "
-            "and each ratio a ratio of medians; every run's seconds are in results.json.",
+            f"Each size was benchmarked {repeat} times over (full build, floor, daily run, no-op run, in that "
+            "order): each ratio is taken within one repetition and the median is shown, every repetition's "
+            "in brackets (the lower middle one when the count is even); each time is the median of its "
+            "runs. Every run's seconds are in results.json.",
         ]
     return "\n".join(lines)
 
