@@ -9,9 +9,11 @@ reported with the ratio pipeline / floor, and its figures are compared with the 
 
     python -m benchmarks.bench --sizes 5k,100k,1m,10m --sample --daily 1m --repeat 3
 
-With `--repeat N` each run (full build, floor, daily, no-op) is made N times and the median is
-reported (the lower middle one when N is even), every run's seconds beside it: these machines are
-shared, and one run of a few seconds can be off by a tenth. The ratios are ratios of medians.
+With `--repeat N` each size is benchmarked N times over, each time a full build, the floor, the
+daily run and the no-op run in that order: these machines are shared, and one run of a few seconds
+can be off by a tenth. Each ratio is taken within one repetition (a daily run beside the full build
+made minutes before it) and the median of the N is reported, the lower middle one when N is even;
+each time is the median of its N runs; every repetition's figures are kept beside them.
 
 Results go to OUT/results.json and OUT/results.md (default OUT: data/bench). Landing folders
 are kept and reused when the generator's options are the same (`--fresh` makes them again).
@@ -397,6 +399,7 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool, repe
             "wall_seconds_runs": days,
             "noop_wall_seconds": noops[middle(noops)],
             "noop_wall_seconds_runs": noops,
+            "peak_mb": max(a.daily["peak_mb"] for a in attempts if a.daily),
         }
         result.ratio_runs["no-op run / full build"] = [
             round(a.daily["noop_wall_seconds"] / a.wall_seconds, 3) for a in attempts if a.daily
