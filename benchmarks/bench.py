@@ -381,32 +381,44 @@ def bench_size(size: str, out: Path, fresh: bool, floor: bool, daily: bool, repe
         attempts.append(bench_once(size, landing, out / "runs" / size, floor, daily))
         if not attempts[-1].succeeded or (attempts[-1].daily and not attempts[-1].daily["succeeded"]):
             return attempts[-1]
-    result = attempts[middle([a.wall_seconds for a in attempts])]
+    result = combine(attempts)
     result.generate_seconds = generated
+    return result
+
+
+def combine(attempts: list[SizeResult]) -> SizeResult:
+    """The repetitions of one size as one result: the ratios of each repetition, the median of each
+    time and ratio, and the stages and the rest of the repetition whose full build is the median."""
+    # The ratios first, each from its own repetition's figures, before the median ones replace them.
+    ratio_runs: dict[str, list[float]] = {}
+    if all(a.floor_seconds for a in attempts):
+        ratio_runs["dbt / floor"] = [round(a.stages["dbt build"] / (a.floor_seconds or 1), 3) for a in attempts]
+    if all(a.daily for a in attempts):
+        ratio_runs["no-op run / full build"] = [
+            round((a.daily or {})["noop_wall_seconds"] / a.wall_seconds, 3) for a in attempts
+        ]
+        ratio_runs["daily file / full build"] = [
+            round((a.daily or {})["wall_seconds"] / a.wall_seconds, 3) for a in attempts
+        ]
+    result = attempts[middle([a.wall_seconds for a in attempts])]
+    result.ratio_runs = ratio_runs
     result.peak_mb = max(a.peak_mb for a in attempts)
     result.wall_seconds_runs = [round(a.wall_seconds, 2) for a in attempts]
-    if result.floor_seconds is not None:
+    if all(a.floor_seconds for a in attempts):
         floors = [a.floor_seconds or 0.0 for a in attempts]
         result.floor_seconds_runs = [round(s, 2) for s in floors]
         result.floor_seconds = floors[middle(floors)]
-        result.ratio_runs["dbt / floor"] = [round(a.stages["dbt build"] / (a.floor_seconds or 1), 3) for a in attempts]
-    if result.daily is not None:
-        days = [a.daily["wall_seconds"] for a in attempts if a.daily]
-        noops = [a.daily["noop_wall_seconds"] for a in attempts if a.daily]
+    if all(a.daily for a in attempts):
+        days = [(a.daily or {})["wall_seconds"] for a in attempts]
+        noops = [(a.daily or {})["noop_wall_seconds"] for a in attempts]
         result.daily = {
-            **result.daily,
+            **(result.daily or {}),
             "wall_seconds": days[middle(days)],
             "wall_seconds_runs": days,
             "noop_wall_seconds": noops[middle(noops)],
             "noop_wall_seconds_runs": noops,
-            "peak_mb": max(a.daily["peak_mb"] for a in attempts if a.daily),
+            "peak_mb": max((a.daily or {})["peak_mb"] for a in attempts),
         }
-        result.ratio_runs["no-op run / full build"] = [
-            round(a.daily["noop_wall_seconds"] / a.wall_seconds, 3) for a in attempts if a.daily
-        ]
-        result.ratio_runs["daily file / full build"] = [
-            round(a.daily["wall_seconds"] / a.wall_seconds, 3) for a in attempts if a.daily
-        ]
     return result
 
 

@@ -26,6 +26,33 @@ def test_the_median_run_is_the_middle_one_and_the_lower_middle_one_of_an_even_co
     assert middle([3.0, 2.0]) == 1
 
 
+def test_repetitions_are_combined_with_each_ratio_from_its_own_repetition():
+    from benchmarks.bench import SizeResult, combine
+
+    def repetition(full: float, floor: float, dbt: float, daily: float, noop: float) -> SizeResult:
+        return SizeResult(
+            size="1m",
+            wall_seconds=full,
+            peak_mb=full * 10,
+            succeeded=True,
+            stages={"dbt build": dbt},
+            floor_seconds=floor,
+            daily={"wall_seconds": daily, "noop_wall_seconds": noop, "peak_mb": daily, "succeeded": True},
+        )
+
+    # The median full build (40) is the first repetition's; the median daily run (10) the third's.
+    result = combine([repetition(40, 8, 16, 12, 4), repetition(50, 10, 25, 9, 5), repetition(30, 6, 9, 10, 3)])
+    assert result.wall_seconds == 40 and result.wall_seconds_runs == [40, 50, 30]
+    assert result.floor_seconds == 8 and result.stages == {"dbt build": 16}
+    assert result.daily is not None and (result.daily["wall_seconds"], result.daily["noop_wall_seconds"]) == (10, 4)
+    assert result.peak_mb == 500 and result.daily["peak_mb"] == 12
+    assert result.ratio_runs == {
+        "daily file / full build": [0.3, 0.18, 0.333],  # 12/40, 9/50, 10/30
+        "no-op run / full build": [0.1, 0.1, 0.1],  # 4/40, 5/50, 3/30
+        "dbt / floor": [2.0, 2.5, 1.5],  # 16/8, 25/10, 9/6
+    }
+
+
 def test_the_smallest_benchmark_runs_and_the_floor_agrees_with_the_pipeline(tmp_path):
     command = [sys.executable, "-m", "benchmarks.bench", "--sizes", "5k", "--daily", "5k", "--repeat", "2"]
     command += ["--out", str(tmp_path)]
