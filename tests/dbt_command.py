@@ -3,12 +3,22 @@ itself: unit tests, a --vars parse, the publication macros)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
 
+import duckdb
+
+from pipelines.ingest.load import ensure_tables
+from pipelines.parameters import Parameters
+from pipelines.reference.assets import bank_holiday_frame
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.transform.manifest import DBT_EXECUTABLE, dbt_environment
+from pipelines.transform.project import write_run_parameters
+from pipelines.transform.state import DDL as STATE_DDL
+from pipelines.transform.state import BuildPlan
+from schemas.policy import policy
 
 
 def dbt(arguments: list[str], database: Path, work: Path) -> subprocess.CompletedProcess[str]:
@@ -32,6 +42,18 @@ def dbt(arguments: list[str], database: Path, work: Path) -> subprocess.Complete
         cwd=DBT_PROJECT_DIR,
         timeout=600,
     )
+
+
+def empty_sources(database: Path, as_at: dt.date = dt.date(2026, 10, 1)) -> None:
+    """Everything the models read and the pipeline writes before dbt starts, with no extract rows:
+    the raw and quarantine tables, the build state, the run's parameters (a full build as at `as_at`)
+    and the bank holidays. `dbt build --empty` then builds every model on it."""
+    with duckdb.connect(str(database)) as connection:
+        ensure_tables(connection)
+        connection.execute(STATE_DDL)
+        write_run_parameters(connection, Parameters(as_at=as_at), BuildPlan(is_incremental=False))
+        connection.register("holidays", bank_holiday_frame(as_at, policy().calendar_start))
+        connection.execute("create or replace table reference.bank_holidays as select * from holidays")
 
 
 # dbt logs this (debug level, in its log file) each time it reads the project: when a command

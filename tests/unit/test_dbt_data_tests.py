@@ -5,20 +5,12 @@ seed it read for the wrong column, must show here."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.load import ensure_tables
-from pipelines.parameters import Parameters
-from pipelines.reference.assets import bank_holiday_frame
-from pipelines.transform.project import write_run_parameters
-from pipelines.transform.state import DDL as STATE_DDL
-from pipelines.transform.state import BuildPlan
-from schemas.policy import policy
-from tests.dbt_command import dbt
+from tests.dbt_command import dbt, empty_sources
 
 COLUMNS = (
     "notification_id, counted_under_notification_id, counting_reason, is_counted, reporting_year,"
@@ -41,12 +33,7 @@ OURS = ("primary_key_fct_notifications_", "not_null_columns_fct_notifications_",
 
 def test_the_projects_generic_tests_count_exactly_the_rows_they_catch(tmp_path: Path) -> None:
     database = tmp_path / "tests.duckdb"
-    with duckdb.connect(str(database)) as connection:
-        ensure_tables(connection)
-        connection.execute(STATE_DDL)
-        write_run_parameters(connection, Parameters(as_at=dt.date(2026, 10, 1)), BuildPlan(is_incremental=False))
-        connection.register("holidays", bank_holiday_frame(dt.date(2026, 10, 1), policy().calendar_start))
-        connection.execute("create or replace table reference.bank_holidays as select * from holidays")
+    empty_sources(database)
     built = dbt(["build", "--empty", "--exclude", "resource_type:unit_test"], database, tmp_path)
     assert built.returncode == 0, built.stdout[-3000:]
 

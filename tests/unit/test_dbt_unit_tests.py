@@ -4,30 +4,15 @@ model's unit tests before it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
-import duckdb
-
-from pipelines.ingest.load import ensure_tables
-from pipelines.parameters import Parameters
-from pipelines.reference.assets import bank_holiday_frame
-from pipelines.transform.project import write_run_parameters
-from pipelines.transform.state import DDL as STATE_DDL
-from pipelines.transform.state import BuildPlan
-from schemas.policy import policy
-from tests.dbt_command import dbt
+from tests.dbt_command import dbt, empty_sources
 
 
 def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
     database = tmp_path / "empty.duckdb"
-    with duckdb.connect(str(database)) as connection:
-        ensure_tables(connection)
-        connection.execute(STATE_DDL)
-        write_run_parameters(connection, Parameters(as_at=dt.date(2026, 10, 1)), BuildPlan(is_incremental=False))
-        connection.register("holidays", bank_holiday_frame(dt.date(2026, 10, 1), policy().calendar_start))
-        connection.execute("create or replace table reference.bank_holidays as select * from holidays")
+    empty_sources(database)
     result = dbt(["build", "--empty"], database, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
