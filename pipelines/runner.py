@@ -245,7 +245,7 @@ class Execution:
 
 
 def dbt_node_count(manifest: Mapping[str, Any], left: Collection[str] = ()) -> int:
-    """The dbt nodes a build reports on (models, seeds, tests), less the reference nodes it leaves as
+    """The dbt nodes a build reports on (models, seeds, tests), less the lasting nodes it leaves as
     they are and the tests that read only those (a test that reads one of them and another node runs,
     as dbt selects it): the length of the dbt stage's bar."""
     nodes = manifest["nodes"]
@@ -264,8 +264,8 @@ def execute(
     settings: Settings, job_name: str, run_config: dict[str, Any], display: Display, left: Collection[str] = ()
 ) -> Execution:
     """Run one job of the code location in this process, against the settings' paths: every asset
-    of the job but the dbt reference nodes in `left` (seeds, and models built from them alone, that
-    need not be made again: pipelines/transform/state.py)."""
+    of the job but the dbt nodes in `left` (seeds, models built from them alone, views of the loaded
+    tables, that need not be made again: `lasting_nodes` in pipelines/transform/state.py)."""
     from pipelines.definitions import build_definitions
     from pipelines.publish.catalogue import read_manifest
     from pipelines.transform.assets import node_keys
@@ -321,9 +321,9 @@ def run_pipeline(
     from schemas.policy import policy_from_values, policy_values
 
     config = run_config(as_at=as_at, full_refresh=full_refresh)
-    # Seeds and the models built from reference data alone that the last completed build made as they
-    # would be made now are left out of the run: Dagster then neither runs them nor waits for them
-    # (README, "Incremental runs").
+    # Seeds, the models built from reference data alone and the views of the loaded tables that the
+    # last completed build made as they would be made now are left out of the run, with their tests:
+    # Dagster then neither runs them nor waits for them (README, "Incremental runs").
     left = []
     if not full_refresh:
         manifest = read_manifest(ensure_manifest())

@@ -59,8 +59,9 @@ def node_keys(manifest: Mapping[str, Any]) -> dict[str, AssetKey]:
     }
 
 
-class ReferenceChanged(Exception):
-    """A reference node the run left out (pipelines/runner.py) changed between the run's start and its dbt step."""
+class LeftOutNodeChanged(Exception):
+    """A node the run left out (pipelines/runner.py: a reference node, or a view of the loaded tables)
+    changed between the run's start and its dbt step."""
 
 
 @dbt_assets(
@@ -87,12 +88,12 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
             by_year=state.incremental_models(manifest, state.BY_YEAR),
         )
         keys = node_keys(manifest)
-        left = {name: schema for name, schema in state.reference_nodes(manifest).items() if keys[name] not in selected}
+        left = {name: schema for name, schema in state.lasting_nodes(manifest).items() if keys[name] not in selected}
         moved = sorted(set(left) - set(state.unchanged_nodes(connection, fingerprints, left)))
         if moved:
-            raise ReferenceChanged(
-                f"the reference data of {', '.join(moved)} is no longer what the warehouse's last completed "
-                "build made, and this run left it out: run again (it will be made)"
+            raise LeftOutNodeChanged(
+                f"{', '.join(moved)}: no longer what the warehouse's last completed build made (its code or "
+                "reference data changed), and this run left it out: run again (it will be made)"
             )
         write_run_parameters(connection, parameters, plan)
         state.start_build(connection, context.run.run_id, parameters.as_at, plan, incremental)

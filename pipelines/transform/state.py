@@ -11,9 +11,10 @@ seed) and every loaded file a completed build has used (`pipeline.built_files`).
   links reach, and, when the as-at date moved, what depends on it); the models counted by
   reporting year (strategy `replace_years`) count again only the years those notifications are in,
   now or at the last build (every year when the as-at date moved into another reporting year);
-  the seeds and the models built from reference data alone (`reference_nodes`) are left as the
-  last completed build made them while their fingerprints are unchanged (the run leaves them out of
-  its selection: `nodes_to_leave`); every other model is a table rebuilt whole, as before. An
+  the seeds and the models built from reference data alone (`reference_nodes`), and the views of the
+  loaded tables (`source_views`), are left as the last completed build made them while their
+  fingerprints are unchanged (the run leaves them out of its selection, with their tests:
+  `lasting_nodes`, `nodes_to_leave`); every other model is a table rebuilt whole, as before. An
   incremental model whose fingerprint differs from the last completed build's (its SQL,
   configuration, macros, the policy values it reads, its seeds, the bank holidays, or any of these
   upstream of it), or that a build which did not complete rebuilt in full, is rebuilt in full with
@@ -277,10 +278,34 @@ def reference_nodes(manifest: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def source_views(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The views that read only the tables the pipeline loads, code-written reference tables and
+    reference nodes (the staging views of the raw tables): name -> schema. A view holds no rows: what
+    it shows is its SQL over what it reads, so a build whose fingerprint for it (its code, and that
+    of everything it reads) is the last completed build's need not make it again, whatever rows
+    arrived since. Its tests go with it (README, "Incremental runs")."""
+    nodes, reference = manifest["nodes"], reference_nodes(manifest)
+    names = {unique_id: node["name"] for unique_id, node in nodes.items()}
+    return {
+        node["name"]: node["config"]["schema"]
+        for node in nodes.values()
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") == "view"
+        and node["name"] not in reference
+        and all(names.get(parent) in reference for parent in node["depends_on"].get("nodes", []) if parent in nodes)
+    }
+
+
+def lasting_nodes(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Every node a build need not make again while its fingerprint is unchanged: the reference nodes
+    and the views of the loaded tables (`reference_nodes`, `source_views`): name -> schema."""
+    return {**reference_nodes(manifest), **source_views(manifest)}
+
+
 def unchanged_nodes(
     connection: duckdb.DuckDBPyConnection, fingerprints: Mapping[str, str], candidates: Mapping[str, str]
 ) -> list[str]:
-    """Of `candidates` (reference nodes: name -> schema), those a build need not make again: the last
+    """Of `candidates` (lasting nodes: name -> schema), those a build need not make again: the last
     completed build recorded the same fingerprint for each (its code or file, its configuration, and
     everything upstream), no build has started since it, and its table or view is there. (Read only:
     the warehouse may be open read-only.)"""
@@ -305,32 +330,39 @@ def unchanged_nodes(
 def nodes_to_leave(
     warehouse: Path, manifest: Mapping[str, Any], policy_values: Mapping[str, Any], sources: Mapping[str, str]
 ) -> list[str]:
-    """Before a run starts: the reference nodes it need not make again (`reference_nodes`), as the
+    """Before a run starts: the lasting nodes it need not make again (`lasting_nodes`), as the
     warehouse says now, given the `policy_values` and the contents the run will give the code-written
     reference tables (`sources`); none when there is no warehouse yet or another process has it open
-    (the run then makes them all, which is always right). A model is left only with everything it
-    reads. The dbt step checks again under the warehouse's lock, with the tables as written."""
+    (the run then makes them all, which is always right). A node is left only with everything it and
+    its tests read (a view's accepted-values test reads the code-list seeds: a changed seed has the
+    view made and tested again). The dbt step checks again under the warehouse's lock, with the
+    tables as written."""
     if not warehouse.exists():
         return []
     try:
         connection = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
         return []
-    candidates = reference_nodes(manifest)
+    candidates = lasting_nodes(manifest)
     fingerprints = node_fingerprints(manifest, policy_values, sources)
     with connection:
         try:
             unchanged = set(unchanged_nodes(connection, fingerprints, candidates))
         except duckdb.Error:
             return []
-    nodes = {node["name"]: node for node in manifest["nodes"].values() if node["name"] in candidates}
     by_id = {unique_id: node["name"] for unique_id, node in manifest["nodes"].items()}
+    reads: dict[str, set[str]] = {name: set() for name in candidates}
+    for node in manifest["nodes"].values():
+        attached = by_id.get(node.get("attached_node") or "", "")
+        reader = node["name"] if node["resource_type"] != "test" else attached
+        if reader in candidates:
+            reads[reader] |= {by_id[parent] for parent in node["depends_on"].get("nodes", []) if parent in by_id}
     left: dict[str, bool] = {}
 
     def leave(name: str) -> bool:
         if name not in left:
-            parents = [by_id[parent] for parent in nodes[name]["depends_on"].get("nodes", []) if parent in by_id]
-            left[name] = name in unchanged and all(leave(parent) for parent in parents)
+            left[name] = False  # (while deciding: a test of a node reads the node itself)
+            left[name] = name in unchanged and all(leave(parent) for parent in reads[name] - {name})
         return left[name]
 
     return sorted(name for name in candidates if leave(name))

@@ -187,9 +187,12 @@ def test_a_reference_node_is_left_as_made_only_when_the_last_completed_build_mad
 def reference_project() -> dict:
     """Seeds, the bank holidays, the run's parameters and an extract's rows, and models reading them."""
 
-    def node(kind: str, name: str, parents: list[str], schema: str = "marts") -> tuple[str, dict]:
-        config = {"schema": schema, "materialized": "table"} if kind == "model" else {}
+    def node(
+        kind: str, name: str, parents: list[str], schema: str = "marts", materialized: str = "table"
+    ) -> tuple[str, dict]:
+        config = {"schema": schema, "materialized": materialized} if kind == "model" else {}
         return f"{kind}.p.{name}", {
+            "attached_node": parents[0] if kind == "test" else None,
             "resource_type": kind,
             "name": name,
             "raw_code": "",
@@ -213,6 +216,13 @@ def reference_project() -> dict:
                 node("model", "stg_rows", [rows], "staging"),
                 node("model", "rows_coded", ["model.p.stg_rows", "model.p.dim_codes"]),
                 node("test", "unique_dim_codes", ["model.p.dim_codes"]),
+                # Views: of an extract's rows, of them and a reference model, and of a table built from rows.
+                node("model", "stg_rows_view", [rows], "staging", "view"),
+                node("model", "rows_named", [rows, "model.p.dim_codes"], "staging", "view"),
+                node("model", "coded_view", ["model.p.rows_coded"], "marts", "view"),
+                node("model", "view_counted", ["model.p.stg_rows_view", parameters]),  # a table reading a view
+                node("test", "not_null_stg_rows_view", ["model.p.stg_rows_view"]),
+                node("test", "accepted_values_stg_rows_view", ["model.p.stg_rows_view", "seed.p.regions"]),
             ]
         ),
     }
@@ -229,6 +239,16 @@ def test_the_reference_nodes_are_the_seeds_and_the_models_built_from_reference_d
     }
 
 
+def test_the_views_of_the_loaded_tables_last_while_their_code_does_and_what_reads_them_does_not():
+    """A view of the loaded tables (and of reference nodes) shows whatever rows arrived: it lasts while
+    its fingerprint does. A view of a table built from rows is left to dbt, and so is every table
+    that reads a view of rows (its rows change with the extracts)."""
+    project = reference_project()
+    assert state.source_views(project) == {"stg_rows_view": "staging", "rows_named": "staging"}
+    assert state.lasting_nodes(project) == {**state.reference_nodes(project), **state.source_views(project)}
+    assert not {"stg_rows_view", "rows_named", "coded_view", "view_counted"} & set(state.reference_nodes(project))
+
+
 def test_a_run_leaves_a_reference_model_only_with_everything_it_reads(tmp_path):
     """nodes_to_leave, on a warehouse file: a model whose fingerprint is unchanged is still made again
     when a node it reads is (a seed's table dropped: the seed loads again, and what reads it is made)."""
@@ -238,21 +258,24 @@ def test_a_run_leaves_a_reference_model_only_with_everything_it_reads(tmp_path):
     warehouse = tmp_path / "sin.duckdb"
     with duckdb.connect(str(warehouse)) as database:
         database.execute("create schema raw; create table raw.loaded_files (file_sha256 varchar)")
-        for name, schema in state.reference_nodes(project).items():
+        for name, schema in state.lasting_nodes(project).items():
             database.execute(f"create schema if not exists {schema}; create table {schema}.{name} (x int)")
         state.plan_build(database, D(2026, 1, 5), {}, [])
         complete(database, "run-1", D(2026, 1, 5), fingerprints)
-    everything = ["calendar", "codes", "dim_codes", "dim_date", "regions", "stg_codes"]
+    everything = ["calendar", "codes", "dim_codes", "dim_date", "regions", "rows_named", "stg_codes", "stg_rows_view"]
     assert state.nodes_to_leave(warehouse, project, {}, holidays) == everything
     # The bank holidays the run will write differ: the calendar, and the dates built on it, are made.
     assert state.nodes_to_leave(warehouse, project, {}, {state.BANK_HOLIDAYS: "h2"}) == [
         "codes",
         "dim_codes",
         "regions",
+        "rows_named",
         "stg_codes",
+        "stg_rows_view",
     ]
     with duckdb.connect(str(warehouse)) as database:
         database.execute("drop table reference.regions")
+    # The regions seed is made again, so is all that reads it, and the view whose test reads it.
     assert state.nodes_to_leave(warehouse, project, {}, holidays) == ["calendar", "codes", "dim_date"]
     assert state.nodes_to_leave(tmp_path / "none.duckdb", project, {}, holidays) == []  # no warehouse yet
 

@@ -17,5 +17,5 @@ def test_every_dbt_unit_test_passes(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     unit_tests = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
-    assert len(unit_tests) >= 7
+    assert len(unit_tests) >= 8
     assert set(unit_tests.values()) == {"pass"}, unit_tests
