@@ -102,6 +102,32 @@ def test_the_exit_code_is_dbts_whether_the_waiting_process_runs_the_command_or_d
     assert (served[0], itself[0]) == (code, code), (served[2], itself[2])
 
 
+def test_a_build_served_from_the_parse_leaves_the_parse_manifest_and_writes_its_results(tmp_path):
+    """Served from the parse, a build builds what dbt itself builds and writes its run_results.json and
+    compiled SQL files; the target's manifest.json stays the parse's (no compiled SQL in it), where
+    dbt itself writes it again at the end with the compiled SQL of what it ran."""
+    build = ("build", "--select", "+stg_reference__local_authorities", "--indirect-selection", "cautious")
+    model = "model.sinstats.stg_reference__local_authorities"
+    found = {}
+    for way in ("served", "itself"):
+        warehouse, target = tmp_path / way / "sin.duckdb", tmp_path / way / "target"
+        waiting = warm.spawn(warehouse, target) if way == "served" else None
+        try:
+            code, pid, output = client(dbt_env(warehouse, target, waiting), *build)
+        finally:
+            if waiting is not None:
+                waiting.stop()
+        assert code == 0, output
+        assert {event["info"]["pid"] for event in events(output)} == {waiting.process.pid if waiting else pid}
+        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+        node = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"][model]
+        compiled = target / "compiled" / "sinstats" / "models" / "staging" / "stg_reference__local_authorities.sql"
+        found[way] = ({r["unique_id"]: r["status"] for r in results}, node.get("compiled_code"), compiled.exists())
+    assert found["served"][0] == found["itself"][0] and found["served"][0][model] == "success"
+    assert found["served"][1] is None and "select" in (found["itself"][1] or "")
+    assert found["served"][2] and found["itself"][2]
+
+
 def test_a_command_for_another_warehouse_is_not_run_from_the_parse_made_for_this_one(tmp_path):
     warehouse, target = tmp_path / "sin.duckdb", tmp_path / "target"
     waiting = warm.spawn(warehouse, target)
