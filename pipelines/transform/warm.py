@@ -255,7 +255,7 @@ def leave_the_parse_manifest() -> None:
     one command."""
     from dbt.task import runnable
 
-    runnable.write_manifest = lambda *_arguments, **_keywords: None  # type: ignore[assignment]
+    runnable.write_manifest = lambda *_arguments, **_keywords: None  # type: ignore[attr-defined]
 
 
 def _run_dbt(request: dict[str, Any], parsed: Parsed | None) -> int:
