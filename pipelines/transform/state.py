@@ -280,7 +280,8 @@ def reference_nodes(manifest: Mapping[str, Any]) -> dict[str, str]:
 
 def source_views(manifest: Mapping[str, Any]) -> dict[str, str]:
     """The views that read only the tables the pipeline loads, code-written reference tables and
-    reference nodes (the staging views of the raw tables): name -> schema. A view holds no rows: what
+    reference nodes (the staging views of the raw tables, and the dashboards views of the files and
+    the quarantine): name -> schema. A view holds no rows: what
     it shows is its SQL over what it reads, so a build whose fingerprint for it (its code, and that
     of everything it reads) is the last completed build's need not make it again, whatever rows
     arrived since. Its tests go with it (README, "Incremental runs")."""
@@ -361,7 +362,7 @@ def nodes_to_leave(
 
     def leave(name: str) -> bool:
         if name not in left:
-            left[name] = False  # (while deciding: a test of a node reads the node itself)
+            left[name] = False  # while deciding: two nodes whose tests read each other are both made
             left[name] = name in unchanged and all(leave(parent) for parent in reads[name] - {name})
         return left[name]
 
