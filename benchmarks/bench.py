@@ -390,34 +390,36 @@ def combine(attempts: list[SizeResult]) -> SizeResult:
     """The repetitions of one size as one result: the ratios of each repetition, the median of each
     time and ratio, and the stages and the rest of the repetition whose full build is the median."""
     # The ratios first, each from its own repetition's figures, before the median ones replace them.
+    floors = [a.floor_seconds for a in attempts if a.floor_seconds]
+    dailies = [a.daily for a in attempts if a.daily]
+    with_floor, with_daily = len(floors) == len(attempts), len(dailies) == len(attempts)
     ratio_runs: dict[str, list[float]] = {}
-    if all(a.floor_seconds for a in attempts):
-        ratio_runs["dbt / floor"] = [round(a.stages["dbt build"] / (a.floor_seconds or 1), 3) for a in attempts]
-    if all(a.daily for a in attempts):
+    if with_floor:
+        ratio_runs["dbt / floor"] = [round(a.stages["dbt build"] / f, 3) for a, f in zip(attempts, floors, strict=True)]
+    if with_daily:
         ratio_runs["no-op run / full build"] = [
-            round((a.daily or {})["noop_wall_seconds"] / a.wall_seconds, 3) for a in attempts
+            round(d["noop_wall_seconds"] / a.wall_seconds, 3) for a, d in zip(attempts, dailies, strict=True)
         ]
         ratio_runs["daily file / full build"] = [
-            round((a.daily or {})["wall_seconds"] / a.wall_seconds, 3) for a in attempts
+            round(d["wall_seconds"] / a.wall_seconds, 3) for a, d in zip(attempts, dailies, strict=True)
         ]
     result = attempts[middle([a.wall_seconds for a in attempts])]
     result.ratio_runs = ratio_runs
     result.peak_mb = max(a.peak_mb for a in attempts)
     result.wall_seconds_runs = [round(a.wall_seconds, 2) for a in attempts]
-    if all(a.floor_seconds for a in attempts):
-        floors = [a.floor_seconds or 0.0 for a in attempts]
+    if with_floor:
         result.floor_seconds_runs = [round(s, 2) for s in floors]
         result.floor_seconds = floors[middle(floors)]
-    if all(a.daily for a in attempts):
-        days = [(a.daily or {})["wall_seconds"] for a in attempts]
-        noops = [(a.daily or {})["noop_wall_seconds"] for a in attempts]
+    if with_daily:
+        days = [d["wall_seconds"] for d in dailies]
+        noops = [d["noop_wall_seconds"] for d in dailies]
         result.daily = {
             **(result.daily or {}),
             "wall_seconds": days[middle(days)],
             "wall_seconds_runs": days,
             "noop_wall_seconds": noops[middle(noops)],
             "noop_wall_seconds_runs": noops,
-            "peak_mb": max((a.daily or {})["peak_mb"] for a in attempts),
+            "peak_mb": max(d["peak_mb"] for d in dailies),
         }
     return result
 

@@ -281,10 +281,10 @@ def reference_nodes(manifest: Mapping[str, Any]) -> dict[str, str]:
 def source_views(manifest: Mapping[str, Any]) -> dict[str, str]:
     """The views that read only the tables the pipeline loads, code-written reference tables and
     reference nodes (the staging views of the raw tables, and the dashboards views of the files and
-    the quarantine): name -> schema. A view holds no rows: what
-    it shows is its SQL over what it reads, so a build whose fingerprint for it (its code, and that
-    of everything it reads) is the last completed build's need not make it again, whatever rows
-    arrived since. Its tests go with it (README, "Incremental runs")."""
+    the quarantine): name -> schema. A view holds no rows: what it shows is its SQL over what it
+    reads, so a build whose fingerprint for it (its code, and that of everything it reads) is the
+    last completed build's need not make it again, whatever rows arrived since. Its tests go with it
+    (README, "Incremental runs")."""
     nodes, reference = manifest["nodes"], reference_nodes(manifest)
     names = {unique_id: node["name"] for unique_id, node in nodes.items()}
     return {

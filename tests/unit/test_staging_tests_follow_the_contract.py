@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -53,10 +54,14 @@ def quarantined(kind: str, rows: list[dict[str, str]]) -> list[set[tuple[str, st
     return found
 
 
+@cache
+def manifest() -> dict[str, Any]:
+    return read_manifest(ensure_manifest())
+
+
 def staging_tests() -> list[tuple[str, str, dict[str, Any]]]:
     """(extract kind, test kind, its arguments) for every dbt test on a view of the raw tables."""
-    manifest = read_manifest(ensure_manifest())
-    nodes, views = manifest["nodes"], state.source_views(manifest)
+    nodes, views = manifest()["nodes"], state.source_views(manifest())
     found = []
     for node in nodes.values():
         attached = nodes.get(node.get("attached_node") or "")
@@ -67,8 +72,7 @@ def staging_tests() -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_the_views_left_out_are_the_staging_views_and_five_dashboards_and_only_the_staging_ones_have_tests() -> None:
-    manifest = read_manifest(ensure_manifest())
-    assert state.source_views(manifest) == {
+    assert state.source_views(manifest()) == {
         **dict.fromkeys(("stg_raw__notifications", "stg_raw__reviews", "stg_raw__la_context"), "staging"),
         **dict.fromkeys(
             (
@@ -112,10 +116,9 @@ def test_the_contract_quarantines_every_row_a_staging_test_would_fail(
         # for each year, whatever the rows. Its dbt unit test (run by tests/unit/test_dbt_unit_tests.py)
         # gives it two files and repeated LAs.
         assert (kind, arguments["combination"]) == ("la_context", ["time_period", "la_code"])
-        manifest = read_manifest(ensure_manifest())
         assert any(
             node["resource_type"] == "unit_test" and node["model"] == "stg_raw__la_context"
-            for node in manifest["unit_tests"].values()
+            for node in manifest()["unit_tests"].values()
         )
     else:
         pytest.fail(f"a {test} test on a view of raw.{kind}: which contract rule checks it on every row?")
