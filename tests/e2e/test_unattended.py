@@ -69,13 +69,22 @@ def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_reco
     generate(GenerateOptions(out=tmp_path / "later", first_year=2026, last_year=2026, seed=4, scale=0.3))
     for path in (tmp_path / "later").glob("notifications_*"):
         path.rename(landing / path.name)
+    earlier_logs = set((tmp_path / "w" / "logs").glob("*.dbt.log"))
     killed = start_run(tmp_path, landing, start_new_session=True)
     seen = []
     for line in killed.stdout:
         seen.append(line)
         if "build and test the models (dbt): started" in line:
             break
-    time.sleep(4)  # well into the dbt build
+    # Killed once dbt has started its models: a fixed sleep of 4 s raced a build grown faster (on
+    # 2026-11-30 the run had finished and published by then).
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(
+        " START " in log.read_text(encoding="utf-8")
+        for log in (tmp_path / "w" / "logs").glob("*.dbt.log")
+        if log not in earlier_logs
+    ):
+        time.sleep(0.05)
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait(30)
     assert any("build and test the models (dbt): started" in line for line in seen), "".join(seen)
