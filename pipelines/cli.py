@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import os
 import re
 import sys
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -96,14 +94,6 @@ def run(
         preflight.check_publish(settings.publish, preflight.publish_setting(publish))
     except preflight.SettingProblem as problem:
         raise usage_error(str(problem)) from None
-    from pipelines.ingest.landing import hash_ahead
-    from pipelines.transform import warm
-    from pipelines.transform.manifest import start_parse_in_background
-
-    start_parse_in_background()
-    warm.start(settings.warehouse, settings.dbt_target)
-    hash_ahead(settings.landing)
-    warm.keep_dbt_out()
     from pipelines.display import display_for
     from pipelines.runner import run_pipeline
 
@@ -320,26 +310,8 @@ def ui(
 
 
 def main() -> None:
-    """The `sinstats` command. It leaves with os._exit once its work is done and flushed: Python's
-    own teardown of a run's process (freeing every module and object of Dagster, dbt, DuckDB and
-    polars) takes about a second and does nothing the run needs. Every file and database the
-    command opens is closed before it returns; what Python would still do that matters is done
-    here (threads finished, exit handlers run, logging's flush among them)."""
-    try:
-        app()
-        code = 0
-    except SystemExit as leaving:
-        code = leaving.code if isinstance(leaving.code, int) else (0 if leaving.code is None else 1)
-        if not isinstance(leaving.code, int | None):
-            print(leaving.code, file=sys.stderr)
-    # What Python does at exit that matters: wait for threads still working, run the exit handlers.
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    """The `sinstats` command."""
+    app()
 
 
 if __name__ == "__main__":

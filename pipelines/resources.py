@@ -107,7 +107,7 @@ class Workspace(ConfigurableResource):  # type: ignore[type-arg]
 
     def run_key(self, connection: duckdb.DuckDBPyConnection) -> str:
         """What this run's outputs depend on besides the rows (pipelines/transform/state.py)."""
-        from pipelines.reference.assets import bank_holiday_frame
+        from pipelines.reference.holidays import bank_holiday_frame
         from pipelines.transform.state import run_key
 
         holidays = bank_holiday_frame(self.as_at, self.policy.calendar_start)["holiday_date"].to_list()

@@ -267,8 +267,8 @@ def execute(
     of the job but the dbt nodes in `left` (seeds, models built from them alone, views of the loaded
     tables, that need not be made again: `lasting_nodes` in pipelines/transform/state.py)."""
     from pipelines.definitions import build_definitions
-    from pipelines.publish.catalogue import read_manifest
     from pipelines.transform.assets import node_keys
+    from pipelines.transform.manifest import read_manifest
     from pipelines.transform.project import DBT_PROJECT
 
     prepare_dagster_home(settings)
@@ -314,9 +314,8 @@ def run_pipeline(
 ) -> RunOutcome:
     """Materialise every asset of `run_everything` once, as at `as_at` (every model in full when asked)."""
     from pipelines.publish.assets import OPEN_DATA_FILES
-    from pipelines.publish.catalogue import read_manifest
     from pipelines.reference.assets import bank_holidays_contents
-    from pipelines.transform.manifest import ensure_manifest
+    from pipelines.transform.manifest import ensure_manifest, read_manifest
     from pipelines.transform.state import nodes_to_leave
     from schemas.policy import policy_from_values, policy_values
 

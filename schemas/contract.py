@@ -14,14 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import pandera.polars as pa
 import polars as pl
-
-from schemas.polars_only import pandas_hidden, settle_pandera
-
-with pandas_hidden():
-    import pandera.polars as pa
-
-    settle_pandera()
 
 Kind = Literal["id", "int", "decimal", "date", "datetime", "code", "la_code"]
 

@@ -12,7 +12,7 @@ import duckdb
 
 from pipelines.ingest.load import ensure_tables
 from pipelines.parameters import Parameters
-from pipelines.reference.assets import bank_holiday_frame
+from pipelines.reference.holidays import bank_holiday_frame
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.transform.manifest import DBT_EXECUTABLE, dbt_environment
 from pipelines.transform.project import write_run_parameters
@@ -54,11 +54,6 @@ def empty_sources(database: Path, as_at: dt.date = dt.date(2026, 10, 1)) -> None
         write_run_parameters(connection, Parameters(as_at=as_at), BuildPlan(is_incremental=False))
         connection.register("holidays", bank_holiday_frame(as_at, policy().calendar_start))
         connection.execute("create or replace table reference.bank_holidays as select * from holidays")
-
-
-# dbt logs this (debug level, in its log file) each time it reads the project: when a command
-# runs from the parse made ahead (pipelines/transform/warm.py), it does not.
-READ_THE_PROJECT = "StateCheckVarsHash"
 
 
 def events(text: str) -> list[dict]:

@@ -25,10 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-
-# scipy.optimize takes about a quarter of a second to import: imported where it is used, and by a
-# run ahead of that, while it waits for dbt (pipelines/transform/assets.py, `IMPORTED_DURING_DBT`).
-SOLVER_MODULE = "scipy.optimize"
+from scipy.optimize import linprog
 
 Equation = dict[int, int]  # cell index -> coefficient (+1 or -1); the cells add to zero
 SPARSE_SHARE = 0.25  # a group of sums with fewer counts than this share above the threshold is hidden whole
@@ -261,7 +258,6 @@ def _forced_zero(a: np.ndarray, b: np.ndarray) -> set[int]:
     a_eq = np.hstack([a, np.zeros_like(a)]) if a.shape[0] else None
     a_ub = np.hstack([-np.eye(n), np.eye(n)])
     bounds = [(0, None)] * n + [(0, step)] * n
-    from scipy.optimize import linprog
 
     lifted = linprog(
         objective, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=b if a.shape[0] else None, bounds=bounds, method="highs"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,65 +68,10 @@ def scan(landing: Path) -> tuple[list[LandedFile], list[Path]]:
     return known, ignored
 
 
-def _read_digest(path: Path) -> str:
+def sha256(path: Path) -> str:
+    """The file's SHA-256: the ingest matches files by their bytes, not their names."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-# The ingest matches files by their bytes, so a run hashes every file of the landing folder, the
-# ones seen before included: that grows with the history, not with the day. `sinstats run` hashes
-# them ahead, in a thread started before it imports Dagster (hashlib lets other threads run while
-# it hashes, so on a second core this overlaps the imports). A digest made ahead is used only when
-# the file is still as it was then: the same inode, size, modification and change times (a file
-# written again changes its change time), and not changed in the last seconds before it was hashed
-# (a write within the same clock tick would leave the times as they were; git's index guards against
-# the same "racy" case). Anything else is hashed again when the ingest reaches it.
-Identity = tuple[int, int, int, int]
-RECENT_NS = 2_000_000_000
-_ahead: dict[Path, tuple[Identity, str]] = {}
-_hashing: list[threading.Thread] = []
-
-
-def _identity(path: Path) -> Identity:
-    status = path.stat()
-    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-
-
-def _hash_all(paths: list[Path]) -> None:
-    for path in paths:
-        try:
-            before = _identity(path)
-            digest = _read_digest(path)
-            after = _identity(path)
-        except OSError:
-            continue  # hashed (and reported) by the ingest itself
-        if before == after and time.time_ns() - max(before[2], before[3]) > RECENT_NS:
-            _ahead[path] = (before, digest)
-
-
-def hash_ahead(landing: Path) -> None:
-    """Start hashing the landing folder's files in the background, for `sha256`."""
-    try:
-        paths = [landed.path for landed in scan(landing)[0]]
-    except OSError:
-        return
-    thread = threading.Thread(target=_hash_all, args=(paths,), name="sinstats-hash-ahead", daemon=True)
-    thread.start()
-    _hashing.append(thread)
-
-
-def sha256(path: Path) -> str:
-    """The file's SHA-256: the one hashed ahead when the file is still as it was, else read now."""
-    while _hashing:
-        _hashing.pop().join()
-    ahead = _ahead.pop(path, None)
-    if ahead is not None:
-        try:
-            if _identity(path) == ahead[0]:
-                return ahead[1]
-        except OSError:
-            pass
-    return _read_digest(path)

@@ -7,11 +7,11 @@ this module reads them from the dbt manifest, so nothing here types a file name 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
+
+from pipelines.transform.manifest import read_manifest
 
 PUBLISH_SCHEMA = "publish"
 
@@ -33,18 +33,6 @@ class PublishedTable:
     first_year: int | None  # a series that starts later than the others (care leaver deaths)
     order: int  # where the file comes in lists of files and figures (meta.ees.order)
     written_by_dbt: bool  # False: written by the disclosure stage
-
-
-@cache
-def _manifest(path: Path, modified: float) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
-
-
-def read_manifest(path: Path) -> dict[str, Any]:
-    """The parsed manifest, read once per version of the file."""
-    path = Path(path)
-    return _manifest(path, path.stat().st_mtime)
 
 
 def _table(node: dict[str, Any], written_by_dbt: bool) -> PublishedTable:

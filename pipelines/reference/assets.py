@@ -2,24 +2,12 @@
 
 import datetime as dt
 
-import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from pipelines.lock import connect_when_free
-from pipelines.reference.holidays import bank_holidays
+from pipelines.reference.holidays import bank_holiday_frame
 from pipelines.resources import Workspace
 from pipelines.transform import state
-
-YEARS_AHEAD = 3
-
-
-def bank_holiday_frame(as_at: dt.date, calendar_start: dt.date) -> pl.DataFrame:
-    """Every weekday bank holiday from the start of the calendar to a few years past the as-at date."""
-    last_year = max(as_at.year, dt.date.today().year) + YEARS_AHEAD
-    days = bank_holidays(calendar_start.year, last_year)
-    return pl.DataFrame({"holiday_date": days}, schema={"holiday_date": pl.Date}).with_columns(
-        calendar_end=pl.lit(dt.date(last_year, 12, 31))
-    )
 
 
 def bank_holidays_contents(as_at: dt.date, calendar_start: dt.date) -> dict[str, str]:

@@ -11,6 +11,7 @@ from functools import cache
 
 import holidays
 import numpy as np
+import polars as pl
 
 from schemas.policy import policy
 
@@ -26,6 +27,19 @@ def bank_holidays(first_year: int | None = None, last_year: int | None = None) -
     last_year = last_year or dt.date.today().year + 3
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
     return tuple(sorted(day for day in calendar if day.weekday() < 5))
+
+
+YEARS_AHEAD = 3
+
+
+def bank_holiday_frame(as_at: dt.date, calendar_start: dt.date) -> pl.DataFrame:
+    """Every weekday bank holiday from the start of the calendar to a few years past the as-at date:
+    the table `reference.bank_holidays` the models read."""
+    last_year = max(as_at.year, dt.date.today().year) + YEARS_AHEAD
+    days = bank_holidays(calendar_start.year, last_year)
+    return pl.DataFrame({"holiday_date": days}, schema={"holiday_date": pl.Date}).with_columns(
+        calendar_end=pl.lit(dt.date(last_year, 12, 31))
+    )
 
 
 @cache

@@ -13,18 +13,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.ahead import import_ahead
-from pipelines.disclosure.suppression import SOLVER_MODULE
 from pipelines.lock import connect_when_free
-from pipelines.publish.catalogue import read_manifest
 from pipelines.resources import Workspace
 from pipelines.transform import state
-from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_manifest
+from pipelines.transform.manifest import DATABASE_VARIABLE, DBT_ENV, ensure_manifest, read_manifest
 from pipelines.transform.project import DBT_PROJECT, write_run_parameters
 from schemas.policy import policy_values
-
-# Imported while dbt runs (pipelines/ahead.py): the disclosure step's solver.
-IMPORTED_DURING_DBT = (SOLVER_MODULE,)
 
 
 def seed_key(name: str) -> AssetKey:
@@ -106,9 +100,6 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
     dbt_log = (workspace.logs / f"{context.run.run_id}.dbt.log").open("a", encoding="utf-8")
     # dbt's unit tests are the models' own tests: `make test` runs them (tests/unit), a run does not.
     build = ["build", "--exclude-resource-type", "unit_test"]
-    # This process now only reads dbt's output, on one core: import meanwhile what the steps after
-    # dbt need and nothing before them does.
-    import_ahead(IMPORTED_DURING_DBT)
     with dbt_log, contextlib.redirect_stdout(dbt_log):
         # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
         if not plan.is_incremental:

@@ -1,17 +1,17 @@
-"""The dbt manifest Dagster builds the asset graph from: parsed again when missing or older than any
-file of the dbt project.
-
-Standard library only, so that `sinstats run` can start the parse in the background before it
-imports Dagster: on two cores the parse (about 4 s) then overlaps the imports (about 3 s) instead
-of following them. It is parsed against the default warehouse, so that the first `sinstats run`
-there reuses this parse (dbt parses again from scratch when the database path differs).
+"""The dbt manifest Dagster builds the asset graph from: parsed again (`dbt parse`) when missing or
+older than any file of the dbt project. `DbtProject.prepare_if_dev` does this only under `dagster
+dev`; headless runs, the schedule and the tests need it too. It is parsed against the default
+warehouse, so that the first `sinstats run` there reuses this parse (dbt parses again from scratch
+when the database path differs).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,6 @@ MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")  # the dbt installed beside this Python
 DBT_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 DATABASE_VARIABLE = "SINSTATS_DBT_DATABASE"
-
-_background: subprocess.Popen[bytes] | None = None
 
 
 def dbt_environment(database: Path) -> dict[str, str]:
@@ -44,34 +42,22 @@ def is_stale() -> bool:
     return not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest_source_mtime(DBT_PROJECT_DIR)
 
 
-def _parse(**popen: Any) -> subprocess.Popen[bytes]:
-    command = [
-        str(DBT_EXECUTABLE),
-        "parse",
-        "--quiet",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-    ]
-    return subprocess.Popen(command, env=dbt_environment(DEFAULT_WAREHOUSE), cwd=DBT_PROJECT_DIR, **popen)
+@cache
+def _manifest(path: Path, modified: float) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
 
 
-def start_parse_in_background() -> None:
-    """Start parsing now when the manifest is stale; `ensure_manifest` waits for it."""
-    global _background
-    if _background is None and is_stale():
-        _background = _parse(stdout=subprocess.DEVNULL)
+def read_manifest(path: Path) -> dict[str, Any]:
+    """The parsed manifest, read once per version of the file."""
+    path = Path(path)
+    return _manifest(path, path.stat().st_mtime)
 
 
 def ensure_manifest() -> Path:
     """The manifest's path, once it is no older than the project's files."""
-    global _background
-    if _background is not None:
-        process, _background = _background, None
-        process.wait()
     if is_stale():
-        parsing = _parse()
-        if parsing.wait() != 0:
-            raise subprocess.CalledProcessError(parsing.returncode, parsing.args)
+        command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR)]
+        command += ["--profiles-dir", str(DBT_PROJECT_DIR)]
+        subprocess.run(command, env=dbt_environment(DEFAULT_WAREHOUSE), cwd=DBT_PROJECT_DIR, check=True)
     return MANIFEST

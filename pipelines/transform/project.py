@@ -3,45 +3,21 @@ The manifest is in `manifest.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from importlib.metadata import version as installed_version
-from typing import Any
-
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
 
 from pipelines.parameters import Parameters
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.transform.manifest import DBT_EXECUTABLE
 from pipelines.transform.state import BuildPlan
-from pipelines.transform.warm import CLIENT
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-class SinstatsDbtCli(DbtCliResource):
-    """dbt as Dagster runs it, without two start-up costs this project does not need.
-
-    DbtCliResource asks the dbt executable for its version (`dbt --version`, a second start of
-    dbt: about 2 s) and opens a dbt adapter in this process (about 0.6 s) before every command;
-    the adapter only serves row-count and column metadata, which this project does not fetch.
-    dbt here is always the dbt-core installed beside this Python, so its version is read from the
-    package's metadata (without importing dbt-core, which `sinstats run` keeps out of its process:
-    pipelines/transform/warm.py, `keep_dbt_out`). uv.lock pins dagster-dbt;
-    tests/unit/test_dbt_resource_guard.py fails when DbtCliResource stops reaching dbt through these
-    two members, and the end-to-end tests run every dbt command through this.
-    """
-
-    @property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
-        return None
-
-
-def dbt_cli() -> SinstatsDbtCli:
-    return SinstatsDbtCli(project_dir=str(DBT_PROJECT_DIR), dbt_executable=str(CLIENT))
+def dbt_cli() -> DbtCliResource:
+    """Dagster's dbt resource, as documented: the project (profiles.yml inside) and the dbt installed
+    beside this Python (so a run need not have the environment's `bin` on its PATH)."""
+    return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE))
 
 
 def write_run_parameters(connection: duckdb.DuckDBPyConnection, parameters: Parameters, plan: BuildPlan) -> None:

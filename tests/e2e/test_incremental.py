@@ -432,7 +432,7 @@ def test_a_later_run_leaves_unchanged_reference_data_as_made_and_makes_a_changed
     """Seeds, and the models built from them and the bank holidays alone, that the last completed build
     made as they are now are left out of the run (Dagster neither runs them nor waits for them: the
     disclosure step, which reads the countries seed, still runs), with the tests that read only them."""
-    from pipelines.reference import assets as reference
+    from pipelines.reference import holidays as reference
     from pipelines.transform import state
 
     series, landing = first_day(tmp_path, 3)
@@ -629,14 +629,14 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
     the notification there already and stopped before the counts: the next build must not trust
     those tables for the old year (it counts every year again)."""
     from pipelines.transform import state
-    from pipelines.transform.project import SinstatsDbtCli
+    from dagster_dbt import DbtCliResource
 
     settings, landing, moved = moved_to_another_year(tmp_path)
     # The build that does not complete: every model but the counts by year, then it stops.
     by_year = ["int_characteristic_cells_counted"]
     manifest = json.loads(settings.dbt_target.joinpath("manifest.json").read_text(encoding="utf-8"))
     assert state.incremental_models(manifest, state.BY_YEAR) == by_year
-    command = SinstatsDbtCli.cli
+    command = DbtCliResource.cli
 
     def without_the_counts(self, args, **keywords):
         return command(self, [*args, "--exclude", *(f"{model}+" for model in by_year)], **keywords)
@@ -644,7 +644,7 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
     def stopped(*_arguments, **_keywords):
         raise RuntimeError("the build stopped here")
 
-    monkeypatch.setattr(SinstatsDbtCli, "cli", without_the_counts)
+    monkeypatch.setattr(DbtCliResource, "cli", without_the_counts)
     monkeypatch.setattr(state, "complete_build", stopped)
     assert not run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
     monkeypatch.undo()

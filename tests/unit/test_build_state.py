@@ -283,7 +283,8 @@ def test_a_run_leaves_a_reference_model_only_with_everything_it_reads(tmp_path):
 def test_the_bank_holidays_a_run_will_write_have_the_digest_read_back_from_the_table():
     """The run's prediction (before it starts) and the dbt step's reading (from the table the bank
     holidays step wrote) must agree, or a run would never leave the calendar as made, or would stop."""
-    from pipelines.reference.assets import bank_holiday_frame, bank_holidays_contents
+    from pipelines.reference.assets import bank_holidays_contents
+    from pipelines.reference.holidays import bank_holiday_frame
 
     as_at, start = D(2026, 10, 2), D(2019, 4, 1)
     frame = bank_holiday_frame(as_at, start).sample(fraction=1.0, shuffle=True, seed=3)  # any row order

@@ -20,10 +20,9 @@ import polars as pl
 import pytest
 
 from pipelines.ingest.validate import validate
-from pipelines.publish.catalogue import read_manifest
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.transform import state
-from pipelines.transform.manifest import ensure_manifest
+from pipelines.transform.manifest import ensure_manifest, read_manifest
 from schemas.contract import FileContext
 from schemas.contracts import CONTRACTS
 from tests.conftest import VALID_LA_CONTEXT, VALID_NOTIFICATION, VALID_REVIEW
