@@ -628,8 +628,9 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
     last build, read from the notification-level tables. A build that did not complete may have moved
     the notification there already and stopped before the counts: the next build must not trust
     those tables for the old year (it counts every year again)."""
-    from pipelines.transform import state
     from dagster_dbt import DbtCliResource
+
+    from pipelines.transform import state
 
     settings, landing, moved = moved_to_another_year(tmp_path)
     # The build that does not complete: every model but the counts by year, then it stops.
