@@ -34,9 +34,14 @@ $(CHROMIUM):
 		echo "Chromium is needed for the browser tests: sudo apt-get install -y chromium"; exit 1; \
 	fi
 
+# The suite in two processes (pytest-xdist), one per core here; a test goes to whichever is free.
+# `make test WORKERS=0` runs it in this process alone (as a debugger wants).
+WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(WORKERS) --dist worksteal
+
 ## test: lint, then every test (unit, integration, end to end, browser)
 test: $(BIN)/.synced $(CHROMIUM) lint
-	$(BIN)/pytest
+	$(PYTEST)
 
 ## test-spark: the same dbt project built and tested on Spark, every table equal to DuckDB's (README, "On Spark")
 # Spark has an environment of its own: pyspark is large, and where it is installed pandera imports it.
@@ -61,7 +66,7 @@ test-spark: $(SPARK_VENV)/bin/.synced $(JAVA)
 
 ## test-fast: unit, integration and dbt unit tests only (no whole-graph runs, no browser): under a minute
 test-fast: $(BIN)/.synced
-	$(BIN)/pytest -m "not e2e and not browser"
+	$(PYTEST) -m "not e2e and not browser"
 
 lint: $(BIN)/.synced typecheck
 	$(BIN)/ruff check .

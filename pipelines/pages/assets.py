@@ -1,10 +1,6 @@
 """The pages' assets: each page is drawn from the tables it shows (the published files, or the dbt models
 of dbt/models/dashboards/) into the run's staging folder. The aggregation is dbt's; this only reads."""
 
-import hashlib
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -13,11 +9,12 @@ from dagster import AssetExecutionContext, AssetKey, asset
 
 from dashboards.page import write_page
 from dashboards.pages import data_quality_page, release_page, timeliness_page
+from dashboards.warehouse_docs import warehouse_docs_page
 from pipelines.publish.assets import OPEN_DATA_FILES, staging
 from pipelines.publish.cells import neutralise_frame
 from pipelines.resources import Workspace
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.transform.manifest import DBT_EXECUTABLE, dbt_environment
+from pipelines.transform.manifest import read_manifest
+from pipelines.transform.project import DBT_PROJECT
 from schemas.reference import read_seed
 
 GROUP = "pages"
@@ -116,76 +113,16 @@ def data_quality_dashboard(context: AssetExecutionContext, workspace: Workspace)
 DOCS_PAGE = "dbt_docs.html"
 
 
-# What a build writes into a node of the manifest that is not the project: the SQL as compiled for
-# this build (a full or an incremental one), where it was written, when it was parsed, and the
-# macros its compilation called (in `depends_on`; the nodes it depends on are the project's). A
-# node the build did not run (a seed left as loaded) has none of these.
-BUILD_FIELDS = {
-    "compiled",
-    "compiled_code",
-    "compiled_path",
-    "build_path",
-    "extra_ctes",
-    "extra_ctes_injected",
-    "created_at",
-}
-
-
-def _project_fingerprint(manifest: Path) -> str:
-    """What the documentation shows (nodes, sources, docs), without the build's own metadata."""
-    content = json.loads(manifest.read_text(encoding="utf-8"))
-    nodes = {
-        unique_id: {
-            **{key: value for key, value in node.items() if key not in BUILD_FIELDS},
-            "depends_on": node.get("depends_on", {}).get("nodes", []),
-        }
-        for unique_id, node in content.get("nodes", {}).items()
-    }
-    shown = {"nodes": nodes, "sources": content.get("sources"), "docs": content.get("docs")}
-    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
-
-
-def write_dbt_docs(target: Path, database: Path, folder: Path) -> bool:
-    """dbt's documentation site as one static page, offline; made again only when the project changed
-    (about 3 s of dbt otherwise spent every run). Returns whether it was made again."""
-    page = target / "static_index.html"
-    stamp = target / "static_index.sha256"
-    fingerprint = _project_fingerprint(target / "manifest.json")
-    remade = not (page.exists() and stamp.exists() and stamp.read_text() == fingerprint)
-    if remade:
-        command = [
-            str(DBT_EXECUTABLE),
-            "docs",
-            "generate",
-            "--static",
-            "--empty-catalog",
-            "--no-compile",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-        ]
-        subprocess.run(command, env=dbt_environment(database), cwd=DBT_PROJECT_DIR, check=True, capture_output=True)
-        stamp.write_text(fingerprint)
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(page, folder / DOCS_PAGE)
-    return remade
-
-
 @asset(
     key=AssetKey([GROUP, "dbt_docs"]),
     group_name=GROUP,
     deps=[AssetKey(["marts", "fct_notifications"]), AssetKey([DASHBOARDS_SCHEMA, "files_received"])],
-    description="dbt_docs.html in PUBLISH/internal/: every model, source and column, as dbt documents them",
+    description="dbt_docs.html in PUBLISH/internal/: every table, column, test and lineage, from dbt's manifest",
 )
 def dbt_docs_page(context: AssetExecutionContext, workspace: Workspace) -> None:
-    settings = workspace.settings
-    folder = staging(settings.publish, context.run.run_id) / "internal"
-    remade = write_dbt_docs(settings.dbt_target, settings.warehouse, folder)
-    context.log.info(f"wrote {DOCS_PAGE} ({'made again' if remade else 'the project is unchanged'})")
+    folder = staging(workspace.settings.publish, context.run.run_id) / "internal"
+    write_page(folder, DOCS_PAGE, warehouse_docs_page(read_manifest(DBT_PROJECT.manifest_path)))
+    context.log.info(f"wrote {DOCS_PAGE}")
 
 
 FEEDBACK_FOLDER = "feedback"

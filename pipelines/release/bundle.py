@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import re
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from schemas.reference import read_seed, symbol_rows, symbols_legend
 if TYPE_CHECKING:
     import pandas as pd
 
-FIXED_CREATED = dt.datetime(2000, 1, 1)  # spreadsheets carry no build time, so rebuilds match
+LANGUAGE = "en-GB"
 MANIFEST = "manifest.csv"
 
 
@@ -237,9 +238,32 @@ def write_spreadsheet(folder: Path, year: int, cut_off: dt.date, policy: Policy,
             "subject": "Serious incident notifications to the Child Safeguarding Practice Review Panel, England",
             "author": "Department for Education",
             "keywords": "serious incident notifications, child safeguarding, official statistics",
-            "created": FIXED_CREATED,
+            # The cut-off, not the build's time: a rebuild as at the same cut-off gives the same bytes.
+            "created": dt.datetime.combine(cut_off, dt.time()),
         }
     )
-    workbook.set_custom_property("Language", "en-GB")
+    workbook.set_custom_property("Language", LANGUAGE)
     workbook.close()
+    set_document_language(target, LANGUAGE)
     return target
+
+
+CORE_PROPERTIES = "docProps/core.xml"
+
+
+def set_document_language(workbook: Path, language: str) -> None:
+    """The workbook's document language (`dc:language` in its core properties, where Office and screen
+    readers look; xlsxwriter writes none). Every other entry of the zip is copied as it was, with its
+    own date and compression, so the file stays byte-reproducible."""
+    with zipfile.ZipFile(workbook) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    rewritten = workbook.with_suffix(".language.tmp")
+    with zipfile.ZipFile(rewritten, "w") as target:
+        for info, data in entries:
+            if info.filename == CORE_PROPERTIES:
+                element = f"<dc:language>{language}</dc:language>".encode()
+                data = data.replace(b"</cp:coreProperties>", element + b"</cp:coreProperties>", 1)
+                if element not in data:
+                    raise ValueError(f"{workbook.name}: {CORE_PROPERTIES} has no cp:coreProperties element")
+            target.writestr(info, data)
+    rewritten.replace(workbook)

@@ -1,16 +1,17 @@
 """The dbt manifest Dagster builds the asset graph from: parsed again (`dbt parse`) when missing or
 older than any file of the dbt project. `DbtProject.prepare_if_dev` does this only under `dagster
-dev`; headless runs, the schedule and the tests need it too. It is parsed against the default
-warehouse, so that the first `sinstats run` there reuses this parse (dbt parses again from scratch
-when the database path differs).
+dev`; headless runs, the schedule and the tests need it too. (Each run's own dbt command parses
+again in the warehouse's target folder, `Settings.dbt_target`, reusing that folder's last parse.)
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,17 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 def ensure_manifest() -> Path:
-    """The manifest's path, once it is no older than the project's files."""
+    """The manifest's path, once it is no older than the project's files. One process parses at a time
+    (two test workers, or `dagster dev` beside a run, may start together); the parse is written
+    to a folder of its own and moved into place whole, so a reader never sees half a manifest."""
     if is_stale():
-        command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR)]
-        command += ["--profiles-dir", str(DBT_PROJECT_DIR)]
-        subprocess.run(command, env=dbt_environment(DEFAULT_WAREHOUSE), cwd=DBT_PROJECT_DIR, check=True)
+        MANIFEST.parent.mkdir(parents=True, exist_ok=True)
+        with (MANIFEST.parent / "parse.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if is_stale():
+                with tempfile.TemporaryDirectory(dir=MANIFEST.parent, prefix="parse-") as target:
+                    command = [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR)]
+                    command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target]
+                    subprocess.run(command, env=dbt_environment(DEFAULT_WAREHOUSE), cwd=DBT_PROJECT_DIR, check=True)
+                    os.replace(Path(target) / "manifest.json", MANIFEST)
     return MANIFEST

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import subprocess
@@ -121,6 +122,8 @@ def test_the_spreadsheet_stores_numbers_as_numbers_and_explains_its_symbols(firs
     assert workbook.properties.title == "Serious incident notifications, reporting year 2024"
     assert workbook.properties.creator == "Department for Education" and workbook.properties.subject
     assert workbook.custom_doc_props["Language"].value == "en-GB"
+    assert workbook.properties.language == "en-GB"  # the document language (dc:language)
+    assert workbook.properties.created == dt.datetime(2024, 6, 30)  # the release's cut-off
     notes = [row for row in workbook["Notes"].iter_rows(values_only=True) if isinstance(row[0], int)]
     assert any("c confidential" in text and "z not applicable" in text for _, text in notes)
     for sheet in (s for s in workbook.worksheets if s.title.startswith("Table_")):
