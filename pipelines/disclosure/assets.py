@@ -20,6 +20,7 @@ from dagster import (
 )
 
 from pipelines.disclosure.tables import (
+    METHOD,
     Equations,
     care_leaver_equations,
     characteristics_equations,
@@ -72,19 +73,63 @@ def _declared(name: str) -> PublishedTable:
     return published_tables(DBT_PROJECT.manifest_path)[name]
 
 
-def suppressed_table(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, policy: Policy) -> pl.DataFrame:
-    """The file's cells with primary and secondary suppression applied, in its declared columns."""
+def suppressed_table(
+    connection: duckdb.DuckDBPyConnection, file: SuppressedFile, policy: Policy
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The file's cells with primary and secondary suppression applied, in its declared columns; and
+    the method that chose each year's pattern."""
     cells = connection.sql(f"select * from intermediate.{file.cells}").pl().sort(*file.order)
     equations, known = file.equations(cells, policy)
     published = suppressed_counts(cells, COUNT, equations, known, policy.primary_suppression_max)
     countries = connection.sql("select * from reference.countries").pl()
     columns = [column.name for column in _declared(file.name).columns]
-    return national_file(published, countries, [c for c in columns if c not in MANDATORY])
+    methods = (
+        published.filter(pl.col(METHOD).is_not_null())
+        .group_by("time_period")
+        .agg(pl.col(METHOD).unique().sort().str.join("; "))
+        .sort("time_period")
+    )
+    return national_file(published, countries, [c for c in columns if c not in MANDATORY]), methods
 
 
-def suppression_counts(connection: duckdb.DuckDBPyConnection, primary_max: int) -> dict[str, tuple[int, int]]:
-    """For each suppressed file with figures: the cells primary suppression hid (1 up to the threshold)
-    and the cells secondary suppression hid besides (docs/rules.md §4: a release reports both)."""
+METHODS_TABLE = "pipeline.suppression_methods"
+
+
+def write_methods(connection: duckdb.DuckDBPyConnection, name: str, methods: pl.DataFrame) -> None:
+    """Each year of the file with the method that chose its pattern (the release's manifest names them)."""
+    connection.execute("begin transaction")
+    connection.execute("create schema if not exists pipeline")
+    connection.execute(
+        f"create table if not exists {METHODS_TABLE} (file varchar, time_period integer, method varchar)"
+    )
+    connection.execute(f"delete from {METHODS_TABLE} where file = ?", [name])
+    connection.register("methods_frame", methods)
+    connection.execute(f"insert into {METHODS_TABLE} select ?, time_period, {METHOD} from methods_frame", [name])
+    connection.unregister("methods_frame")
+    connection.execute("commit")
+
+
+@dataclass(frozen=True)
+class SuppressionCount:
+    primary: int  # cells hidden because they are 1 up to the threshold
+    secondary: int  # cells hidden besides, to protect them
+    method: str  # what chose the secondary cells, with the years where that differs
+
+
+def describe_methods(rows: list[tuple[int, str]]) -> str:
+    """'integer programming', or each method with its years where the years differ."""
+    years: dict[str, list[int]] = {}
+    for year, method in sorted(rows):
+        years.setdefault(method, []).append(year)
+    if len(years) <= 1:
+        return next(iter(years), "")
+    return "; ".join(f"{method} ({', '.join(map(str, found))})" for method, found in years.items())
+
+
+def suppression_counts(connection: duckdb.DuckDBPyConnection, primary_max: int) -> dict[str, SuppressionCount]:
+    """For each suppressed file with figures: the cells primary suppression hid (1 up to the threshold),
+    the cells secondary suppression hid besides (docs/rules.md §4: a release reports both), and the
+    method that chose them."""
     counts = {}
     for file in SUPPRESSED_FILES:
         published = connection.sql(f'select {COUNT} from {PUBLISH_SCHEMA}."{file.name}"').pl()[COUNT]
@@ -92,7 +137,12 @@ def suppression_counts(connection: duckdb.DuckDBPyConnection, primary_max: int) 
             continue
         cells = connection.sql(f"select {COUNT} from intermediate.{file.cells}").pl()[COUNT]
         primary = int(((cells >= 1) & (cells <= primary_max)).sum())
-        counts[file.name] = (primary, int((published == "c").sum()) - primary)
+        methods = connection.execute(
+            f"select time_period, method from {METHODS_TABLE} where file = ?", [file.name]
+        ).fetchall()
+        counts[file.name] = SuppressionCount(
+            primary, int((published == "c").sum()) - primary, describe_methods(methods)
+        )
     return counts
 
 
@@ -137,17 +187,19 @@ def suppressed_tables(context: AssetExecutionContext, workspace: Workspace) -> I
     """Suppress the cells of each file and write its publish table."""
     with connect_when_free(workspace.settings.warehouse) as connection:
         for file in SUPPRESSED_FILES:
-            frame = suppressed_table(connection, file, workspace.policy)
+            frame, methods = suppressed_table(connection, file, workspace.policy)
             write_declared(connection, _declared(file.name), frame)
+            write_methods(connection, file.name, methods)
             hidden = int((frame[COUNT] == "c").sum())
             context.log.info(f"publish.{file.name}: {hidden} of {frame.height} cells suppressed")
             yield MaterializeResult(
                 asset_key=_key(file.name), metadata={"rows": frame.height, "cells_suppressed": hidden}
             )
-        for name, (primary, secondary) in suppression_counts(
-            connection, workspace.policy.primary_suppression_max
-        ).items():
-            context.log.info(f"publish.{name}: {primary} cells hidden by primary suppression, {secondary} by secondary")
+        for name, count in suppression_counts(connection, workspace.policy.primary_suppression_max).items():
+            context.log.info(
+                f"publish.{name}: {count.primary} cells hidden by primary suppression, {count.secondary} by "
+                f"secondary ({count.method})"
+            )
 
 
 def table_problems(connection: duckdb.DuckDBPyConnection, file: SuppressedFile, policy: Policy) -> list[str]:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
+from pipelines.disclosure import optimal
+
 Equation = dict[int, int]  # cell index -> coefficient (+1 or -1); the cells add to zero
 SPARSE_SHARE = 0.25  # a group of sums with fewer counts than this share above the threshold is hidden whole
 SPARSE_MIN_CELLS = 50  # ...in a group at least this large (a year of a table, not a hand-made example)
@@ -103,18 +105,80 @@ def _sparse_groups(cells: Cells, equations: Sequence[Equation], primary_max: int
     return sparse
 
 
-def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> list[bool]:
-    """Which cells to publish as `c`: the rule, then as many more as the attack needs."""
+OPTIMAL_TIME_LIMIT = 30.0  # seconds for one year of a file's integer program, before the greedy rule decides it
+OPTIMAL = "integer programming"
+GREEDY = "greedy rule"
+WHOLE = "whole year (few counts above the threshold)"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    hidden: list[bool]
+    method: list[str | None]  # per cell: what chose its year's pattern (None: a cell in no sum)
+
+
+def suppress(
+    cells: Cells, equations: Sequence[Equation], primary_max: int, time_limit: float = OPTIMAL_TIME_LIMIT
+) -> Suppression:
+    """Which cells to publish as `c`: counts from 1 to the threshold, then, year by year (each linked
+    group of sums), the fewest more that protect them (pipelines/disclosure/optimal.py), or the greedy
+    rule where the integer program is infeasible or out of time."""
     suppressed = [1 <= value <= primary_max for value in cells.values]
+    method: list[str | None] = [None] * len(suppressed)
+    equations = _hide_sparse_groups(cells, equations, primary_max, suppressed, method)
+    for members in optimal.groups(equations):
+        problem, sums = optimal.problem_of(members, cells.values, cells.known, equations, primary_max, cells.order)
+        solution = optimal.solve(problem, primary_max, time_limit)
+        if solution.hidden is not None:
+            pattern = list(suppressed)
+            for cell, hide in zip(members, solution.hidden, strict=True):
+                pattern[cell] = pattern[cell] or hide
+            if not disclosed(cells.values, pattern, cells.known, sums, exhaustive=True):
+                suppressed[:] = pattern
+                for cell in members:
+                    method[cell] = OPTIMAL
+                continue
+            reason = "its pattern failed the exhaustive attack"
+        else:
+            reason = "out of time" if solution.timed_out else "infeasible"
+        _greedy(cells, sums, suppressed)
+        for cell in members:
+            method[cell] = f"{GREEDY} (integer programming {reason})"
+    return Suppression(suppressed, method)
+
+
+def greedy(cells: Cells, equations: Sequence[Equation], primary_max: int) -> list[bool]:
+    """The greedy rule alone (docs/rules.md §4 as the contract words it), for comparison and as the fallback."""
+    suppressed = [1 <= value <= primary_max for value in cells.values]
+    method: list[str | None] = [None] * len(suppressed)
+    equations = _hide_sparse_groups(cells, equations, primary_max, suppressed, method)
+    _greedy(cells, equations, suppressed)
+    return suppressed
+
+
+def _hide_sparse_groups(
+    cells: Cells,
+    equations: Sequence[Equation],
+    primary_max: int,
+    suppressed: list[bool],
+    method: list[str | None],
+) -> list[Equation]:
+    """Hide the sparse groups whole (in place), and return the sums of the other groups."""
     sparse = _sparse_groups(cells, equations, primary_max)
-    if sparse:
-        for cell in sparse:
-            suppressed[cell] = suppressed[cell] or not cells.known[cell]
-        sparse_sums = [equation for equation in equations if any(cell in sparse for cell in equation)]
-        # What the public totals still pin down (zeros under a zero total) is no secret: publish it.
-        for cell in disclosed(cells.values, suppressed, cells.known, sparse_sums, exhaustive=True):
-            suppressed[cell] = False
-        equations = [equation for equation in equations if not any(cell in sparse for cell in equation)]
+    if not sparse:
+        return list(equations)
+    for cell in sparse:
+        suppressed[cell] = suppressed[cell] or not cells.known[cell]
+        method[cell] = WHOLE
+    sparse_sums = [equation for equation in equations if any(cell in sparse for cell in equation)]
+    # What the public totals still pin down (zeros under a zero total) is no secret: publish it.
+    for cell in disclosed(cells.values, suppressed, cells.known, sparse_sums, exhaustive=True):
+        suppressed[cell] = False
+    return [equation for equation in equations if not any(cell in sparse for cell in equation)]
+
+
+def _greedy(cells: Cells, equations: Sequence[Equation], suppressed: list[bool]) -> None:
+    """The greedy rule on these sums, in place: then as many more as the attack needs."""
     containing: dict[int, list[int]] = {}
     for number, equation in enumerate(equations):
         for cell in equation:
@@ -124,7 +188,7 @@ def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> l
         _apply_rule(cells, equations, containing, suppressed)
         pinned = disclosed(cells.values, suppressed, cells.known, equations)
         if not pinned:
-            return suppressed
+            return
         rounds += 1
         if rounds > MAX_ROUNDS:
             # A table of small counts throughout: hide every open cell of the sums that still
@@ -139,7 +203,7 @@ def suppress(cells: Cells, equations: Sequence[Equation], primary_max: int) -> l
                 # Nothing more can be hidden and a cell is still given away (only cells a reader
                 # knows are left open): stop here; the disclosure check then fails the run and
                 # names the cell, where looping on would never end.
-                return suppressed
+                return
             continue
         for cell in pinned:
             found = [_cheapest(cells, equations[n], suppressed) for n in containing.get(cell, [])]

@@ -18,6 +18,7 @@ TOTAL = "Total"
 # How the sums of a file are made from its cells (in publication order), with which cells are public anyway.
 Equations = Callable[[pl.DataFrame, Policy], tuple[list[Equation], list[bool]]]
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+METHOD = "suppression_method"  # what chose each cell's year's pattern (pipelines/disclosure/suppression.py)
 
 
 def combined_natures() -> dict[str, list[str]]:
@@ -102,12 +103,13 @@ def suppressed_counts(
 ) -> pl.DataFrame:
     """The frame (in publication order) with `count` as published text: `c` where suppressed."""
     cells = Cells(values=frame[count].to_list(), order=list(range(frame.height)), known=known)
-    hidden = suppress(cells, equations, primary_max)
+    chosen = suppress(cells, equations, primary_max)
     return frame.with_columns(
-        pl.when(pl.Series(hidden, dtype=pl.Boolean))
+        pl.Series(METHOD, chosen.method, dtype=pl.String),
+        pl.when(pl.Series(chosen.hidden, dtype=pl.Boolean))
         .then(pl.lit("c"))
         .otherwise(pl.col(count).cast(pl.String))
-        .alias(count)
+        .alias(count),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.disclosure.assets import suppression_counts
+from pipelines.disclosure.assets import SuppressionCount, suppression_counts
 from pipelines.publish.assets import write_files
 from pipelines.release.bundle import methodology, write_manifest, write_spreadsheet
 from pipelines.release.compare import figure_changes, write_changes
@@ -33,14 +33,15 @@ class ReleaseOutcome:
     revisions: int | None = None
     moved: list[dict[str, str]] = field(default_factory=list)
     replaced: Path | None = None
-    suppression: dict[str, tuple[int, int]] = field(default_factory=dict)
+    suppression: dict[str, SuppressionCount] = field(default_factory=dict)
 
     def summary(self) -> str:
         lines = [f"Release written to {self.folder}:"]
         lines += [f"  {name}" for name in self.files]
-        for name, (primary, secondary) in self.suppression.items():
+        for name, count in self.suppression.items():
             lines.append(
-                f"{name}: {primary} cells hidden by primary suppression, {secondary} more by secondary suppression"
+                f"{name}: {count.primary} cells hidden by primary suppression, {count.secondary} more by "
+                f"secondary suppression ({count.method})"
             )
         if self.revisions is None:
             lines.append("No previous release beside it: revisions.csv lists no figures.")

@@ -19,31 +19,42 @@ from schemas.reference import read_seed, symbol_rows, symbols_legend
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pipelines.disclosure.assets import SuppressionCount
+
 LANGUAGE = "en-GB"
 MANIFEST = "manifest.csv"
 
 
-def write_manifest(folder: Path, suppression: dict[str, tuple[int, int]]) -> Path:
+def write_manifest(folder: Path, suppression: dict[str, SuppressionCount]) -> Path:
     """file, rows (data rows of a CSV; blank otherwise), sha256 of every file in the bundle, and for the
-    files with disclosure control the cells primary and secondary suppression each hid."""
+    files with disclosure control the cells primary and secondary suppression each hid, and the method
+    that chose the secondary cells."""
     rows = []
     for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name != MANIFEST):
         data = path.read_bytes()
         count = ""
         if path.suffix == ".csv":
             count = str(max(data.count(b"\n") - 1, 0))
-        primary, secondary = suppression.get(path.name.removesuffix(".csv"), ("", ""))
+        hidden = suppression.get(path.name.removesuffix(".csv"))
         rows.append(
             {
                 "file": path.name,
                 "rows": count,
                 "sha256": hashlib.sha256(data).hexdigest(),
-                "cells_primary_suppressed": str(primary),
-                "cells_secondary_suppressed": str(secondary),
+                "cells_primary_suppressed": "" if hidden is None else str(hidden.primary),
+                "cells_secondary_suppressed": "" if hidden is None else str(hidden.secondary),
+                "suppression_method": "" if hidden is None else hidden.method,
             }
         )
     target = folder / MANIFEST
-    columns = ["file", "rows", "sha256", "cells_primary_suppressed", "cells_secondary_suppressed"]
+    columns = [
+        "file",
+        "rows",
+        "sha256",
+        "cells_primary_suppressed",
+        "cells_secondary_suppressed",
+        "suppression_method",
+    ]
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()

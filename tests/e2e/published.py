@@ -80,8 +80,8 @@ def _care_leaver_sums(data: list[dict[str, str]]) -> list[dict[int, int]]:
     return [{**{i: 1 for g, i in groups.items() if g != TOTAL}, groups[TOTAL]: -1} for groups in by_year.values()]
 
 
-def _pinned(values: list[int | None], sums: list[dict[int, int]]) -> dict[int, int]:
-    """Each unknown (None) the sums fix, with the value they fix it at."""
+def _ranges(values: list[int | None], sums: list[dict[int, int]]) -> dict[int, tuple[int, float]]:
+    """Each unknown (None): the least and greatest whole value the sums allow (inf: no upper bound)."""
     unknown = [i for i, v in enumerate(values) if v is None]
     position = {cell: k for k, cell in enumerate(unknown)}
     a_rows, b = [], []
@@ -103,32 +103,34 @@ def _pinned(values: list[int | None], sums: list[dict[int, int]]) -> dict[int, i
     probe = linprog(np.zeros(len(unknown)), A_eq=a_eq, b_eq=b_eq, bounds=[(1, None)] * len(unknown), method="highs")
     if probe.status != 0:
         lowest = 0  # some c must be a hidden zero: the reader's `c >= 1` cannot hold
-    found = {}
+    found: dict[int, tuple[int, float]] = {}
     for cell, k in position.items():
         objective = np.zeros(len(unknown))
         objective[k] = 1
         low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=[(lowest, None)] * len(unknown), method="highs")
         high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=[(lowest, None)] * len(unknown), method="highs")
-        least, greatest = math.ceil(low.fun - 1e-6), math.floor(-high.fun + 1e-6)
-        if high.status == 0 and least == greatest:
-            found[cell] = least
+        greatest = math.floor(-high.fun + 1e-6) if high.status == 0 else math.inf
+        found[cell] = (math.ceil(low.fun - 1e-6), greatest)
     return found
 
 
-def attack(folder: Path) -> dict[str, list[tuple[dict[str, str], int]]]:
-    """Every `c` of the folder's suppressed files that the published sums fix, with the value they give,
-    year by year (a year's sums touch no other year's cells)."""
+def _pinned(values: list[int | None], sums: list[dict[int, int]]) -> dict[int, int]:
+    """Each unknown (None) the sums fix, with the value they fix it at."""
+    return {cell: least for cell, (least, greatest) in _ranges(values, sums).items() if least == greatest}
+
+
+def _years(folder: Path):
+    """For each suppressed file, year by year: the year's rows, what a reader knows of each cell (None
+    for a c not public elsewhere), and the sums of the year."""
     totals = {
         (r["time_period"], r["nature_of_notification"]): int(r["number_notifications"])
         for r in rows(folder / "sin_total_notifications.csv")
     }
-    found: dict[str, list[tuple[dict[str, str], int]]] = {}
     files = [("sin_nature_characteristics", _characteristic_sums)]
     if (folder / "sin_care_leaver_deaths.csv").exists():
         files.append(("sin_care_leaver_deaths", _care_leaver_sums))
     for name, sums_of in files:
         data = rows(folder / f"{name}.csv")
-        found[name] = []
         for year in sorted({r["time_period"] for r in data}):
             part = [r for r in data if r["time_period"] == year]
             values: list[int | None] = []
@@ -139,5 +141,23 @@ def attack(folder: Path) -> dict[str, list[tuple[dict[str, str], int]]]:
                     values.append(totals[(year, r["nature_of_notification"])])  # public in the totals file
                 else:
                     values.append(None)
-            found[name] += [(part[i], value) for i, value in _pinned(values, sums_of(part)).items()]
+            yield name, part, values, sums_of(part)
+
+
+def attack(folder: Path) -> dict[str, list[tuple[dict[str, str], int]]]:
+    """Every `c` of the folder's suppressed files that the published sums fix, with the value they give,
+    year by year (a year's sums touch no other year's cells)."""
+    found: dict[str, list[tuple[dict[str, str], int]]] = {}
+    for name, part, values, sums in _years(folder):
+        found.setdefault(name, [])
+        found[name] += [(part[i], value) for i, value in _pinned(values, sums).items()]
+    return found
+
+
+def ranges(folder: Path) -> dict[str, list[tuple[dict[str, str], int, float]]]:
+    """Every `c` of the folder's suppressed files with the least and greatest value a reader can give it."""
+    found: dict[str, list[tuple[dict[str, str], int, float]]] = {}
+    for name, part, values, sums in _years(folder):
+        found.setdefault(name, [])
+        found[name] += [(part[i], least, greatest) for i, (least, greatest) in _ranges(values, sums).items()]
     return found

@@ -381,7 +381,9 @@ def test_a_2026_release_of_the_sample_has_exactly_the_contracts_columns_and_item
     entry = manifest["sin_nature_characteristics.csv"]
     primary, secondary = int(entry["cells_primary_suppressed"]), int(entry["cells_secondary_suppressed"])
     assert primary > 0 and secondary <= 3 * primary
+    assert entry["suppression_method"] == "integer programming"
     assert (
-        f"sin_nature_characteristics: {primary} cells hidden by primary suppression, {secondary} more" in result.stdout
+        f"sin_nature_characteristics: {primary} cells hidden by primary suppression, {secondary} more by "
+        "secondary suppression (integer programming)" in result.stdout
     )
     assert attack(folder) == {"sin_nature_characteristics": [], "sin_care_leaver_deaths": []}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.disclosure.suppression import Cells, disclosed, suppress
+from pipelines.disclosure.suppression import GREEDY, OPTIMAL, Cells, disclosed, greedy, suppress
 
 
 def cells(values, known=None):
@@ -16,35 +16,36 @@ def total_of(parts: list[int], total: int) -> dict[int, int]:
 
 
 def test_one_and_two_are_suppressed_and_three_is_not():
-    assert suppress(cells([1, 2, 3, 0]), [], 2) == [True, True, False, False]
+    assert suppress(cells([1, 2, 3, 0]), [], 2).hidden == [True, True, False, False]
+    assert greedy(cells([1, 2, 3, 0]), [], 2) == [True, True, False, False]
 
 
 def test_a_lone_suppressed_part_takes_the_smallest_non_zero_part_with_it():
     # parts 2, 0, 7, 5 add to 14: the 2 is suppressed, so the smallest non-zero other part (5) goes too
-    hidden = suppress(cells([2, 0, 7, 5, 14]), [total_of([0, 1, 2, 3], 4)], 2)
+    hidden = greedy(cells([2, 0, 7, 5, 14]), [total_of([0, 1, 2, 3], 4)], 2)
     assert hidden == [True, False, False, True, False]
 
 
 def test_ties_go_to_the_first_in_publication_order():
-    hidden = suppress(cells([1, 6, 6, 13]), [total_of([0, 1, 2], 3)], 2)
+    hidden = greedy(cells([1, 6, 6, 13]), [total_of([0, 1, 2], 3)], 2)
     assert hidden == [True, True, False, False]
 
 
 def test_a_suppressed_total_is_protected_too():
     # the total 2 is c; its parts 2 and 0 would give it away, so the 2 goes (and then nothing else)
-    hidden = suppress(cells([2, 0, 2]), [total_of([0, 1], 2)], 2)
+    hidden = greedy(cells([2, 0, 2]), [total_of([0, 1], 2)], 2)
     assert hidden[2] and hidden[0]
 
 
 def test_when_only_zeros_are_left_a_zero_is_suppressed():
     # 2 = 2 + 0 + 0 with the total public elsewhere (and c here, being 2): suppressing the part 2
     # alone would give it away, so the first zero goes too
-    hidden = suppress(cells([2, 0, 0, 2], known=[False, False, False, True]), [total_of([0, 1, 2], 3)], 2)
+    hidden = greedy(cells([2, 0, 0, 2], known=[False, False, False, True]), [total_of([0, 1, 2], 3)], 2)
     assert hidden == [True, True, False, True]
 
 
 def test_known_cells_are_never_suppressed_by_the_secondary_rule():
-    hidden = suppress(cells([1, 9, 10], known=[False, False, True]), [total_of([0, 1], 2)], 2)
+    hidden = greedy(cells([1, 9, 10], known=[False, False, True]), [total_of([0, 1], 2)], 2)
     assert hidden == [True, True, False]
 
 
@@ -73,7 +74,7 @@ def test_bounds_pin_a_cell_when_a_suppressed_sum_is_zero():
 def test_suppress_keeps_going_until_the_attack_finds_nothing():
     values = [1, 4, 3, 2, 5, 5, 4, 6]
     equations = [total_of([0, 1], 4), total_of([2, 3], 5), total_of([0, 2], 6), total_of([1, 3], 7)]
-    hidden = suppress(cells(values), equations, 2)
+    hidden = greedy(cells(values), equations, 2)
     assert disclosed(values, hidden, [False] * 8, equations, exhaustive=True) == []
     assert sum(hidden) >= 4
 
@@ -171,6 +172,114 @@ def test_when_nothing_more_can_be_hidden_suppress_stops_and_the_attack_still_fin
     known = [False, True, True]
     table = cells([1, 5, 6], known=known)
     equations = [{0: 1, 1: 1, 2: -1}]
-    suppressed = suppress(table, equations, primary_max=2)
+    chosen = suppress(table, equations, primary_max=2)
+    suppressed = chosen.hidden
+    assert chosen.method[0].startswith(GREEDY)  # the integer program is infeasible: the fallback decides
     assert suppressed == [True, False, False]
     assert disclosed(table.values, suppressed, known, equations) == [0]
+
+
+# The integer program (pipelines/disclosure/optimal.py), against hand-worked cases and against every
+# pattern of small tables tried one by one with an attack written here.
+
+
+def test_a_primary_pair_a_reader_can_bound_to_1_or_2_is_protected_further():
+    # a + b = t and t + d = T, with T public: a = 1, b = 2, t = 3, d = 7, T = 10. The greedy rule
+    # hides a and b and stops (their sum has two c), but t = 3 is shown, so a reader knows each is
+    # 1 or 2. Only hiding t, and then d (t + d = 10), lets a reach 8: four cells, by hand.
+    values = [1, 2, 3, 7, 10]
+    known = [False, False, False, False, True]
+    equations = [total_of([0, 1], 2), total_of([2, 3], 4)]
+    assert greedy(cells(values, known), equations, 2) == [True, True, False, False, False]
+    chosen = suppress(cells(values, known), equations, 2)
+    assert chosen.hidden == [True, True, True, True, False]
+    assert set(chosen.method) == {OPTIMAL}
+    assert _range(values, chosen.hidden, equations, 0, ceiling=10) == (1, 8)
+
+
+def _range(values, hidden, equations, cell, ceiling):
+    """The least and greatest whole value of `cell` a reader can find: every c from 1 to `ceiling`."""
+    import math
+
+    import numpy as np
+    from scipy.optimize import linprog
+
+    unknown = [i for i, h in enumerate(hidden) if h]
+    position = {c: k for k, c in enumerate(unknown)}
+    rows, rhs = [], []
+    for equation in equations:
+        row = np.zeros(len(unknown))
+        constant = 0
+        for c, coefficient in equation.items():
+            if c in position:
+                row[position[c]] += coefficient
+            else:
+                constant += coefficient * values[c]
+        if row.any():
+            rows.append(row)
+            rhs.append(-constant)
+    objective = np.zeros(len(unknown))
+    objective[position[cell]] = 1
+    bounds = [(1, ceiling)] * len(unknown)
+    low = linprog(objective, A_eq=np.array(rows), b_eq=np.array(rhs), bounds=bounds, method="highs")
+    high = linprog(-objective, A_eq=np.array(rows), b_eq=np.array(rhs), bounds=bounds, method="highs")
+    return math.ceil(low.fun - 1e-6), math.floor(-high.fun + 1e-6)
+
+
+def _two_by_three(rows):
+    """A 2x3 table, its row totals, its column totals and its grand total (public), with their sums."""
+    values = [v for row in rows for v in row]
+    row_totals = [sum(row) for row in rows]
+    column_totals = [rows[0][j] + rows[1][j] for j in range(3)]
+    values += row_totals + column_totals + [sum(row_totals)]
+    equations = [total_of([3 * i, 3 * i + 1, 3 * i + 2], 6 + i) for i in range(2)]
+    equations += [total_of([j, 3 + j], 8 + j) for j in range(3)]
+    equations += [total_of([6, 7], 11), total_of([8, 9, 10], 11)]
+    return values, equations, [False] * 11 + [True]
+
+
+def _protects(values, hidden, equations, ceiling):
+    """Every c moves, and every 1 or 2 can be 3 or more, as `_range` finds them."""
+    for cell in (i for i, h in enumerate(hidden) if h):
+        least, greatest = _range(values, hidden, equations, cell, ceiling)
+        if least >= greatest or (values[cell] <= 2 and greatest < 3):
+            return False
+    return True
+
+
+def _fewest(values, equations, known):
+    """Every pattern tried, fewest cells first: the least count that protects, and its least hidden total."""
+    import itertools
+
+    ceiling = max(v for v, k in zip(values, known, strict=True) if k)
+    primary = [i for i, v in enumerate(values) if 1 <= v <= 2 and not known[i]]
+    others = [i for i, v in enumerate(values) if v > 2 and not known[i]]
+    for size in range(len(others) + 1):
+        totals = []
+        for extra in itertools.combinations(others, size):
+            hidden = [i in primary or i in extra for i in range(len(values))]
+            if _protects(values, hidden, equations, ceiling):
+                totals.append(sum(values[i] for i in extra))
+        if totals:
+            return len(primary) + size, min(totals)
+    raise AssertionError("no pattern protects the table")
+
+
+def test_the_integer_program_hides_the_fewest_cells_every_pattern_tried_finds():
+    # Tables where the greedy rule hides more (11 and 10 cells for 7), and where it hides fewer
+    # because it leaves a 1 or 2 that a reader can bound to 1 or 2.
+    for rows, greedy_count in [([[1, 1, 7], [5, 1, 4]], 11), ([[7, 1, 1], [9, 1, 4]], 10), ([[2, 2, 5], [2, 1, 9]], 4)]:
+        values, equations, known = _two_by_three(rows)
+        chosen = suppress(cells(values, known), equations, 2)
+        count, total = _fewest(values, equations, known)
+        assert sum(chosen.hidden) == count, rows
+        assert sum(v for v, h in zip(values, chosen.hidden, strict=True) if h and v > 2) == total, rows
+        assert _protects(values, chosen.hidden, equations, max(values)), rows
+        assert sum(greedy(cells(values, known), equations, 2)) == greedy_count, rows
+
+
+def test_out_of_time_the_greedy_rule_decides_and_says_so():
+    values, equations, known = _two_by_three([[1, 1, 7], [5, 1, 4]])
+    chosen = suppress(cells(values, known), equations, 2, time_limit=0.0)
+    assert chosen.hidden == greedy(cells(values, known), equations, 2)
+    assert set(chosen.method) == {f"{GREEDY} (integer programming out of time)"}
