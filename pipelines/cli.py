@@ -115,9 +115,17 @@ def release(
     ] = None,
     warehouse: WarehouseOption = None,
     publish: PublishOption = None,
+    sign_off: Annotated[
+        str | None,
+        typer.Option(
+            "--sign-off",
+            metavar="NAME",
+            help="Record NAME's sign-off of the release already built (refused if any QA check failed).",
+        ),
+    ] = None,
 ) -> None:
     """Build the release for reporting year YEAR (2024 = April 2023 to March 2024) as at its cut-off, into
-    PUBLISH/releases/YEAR/."""
+    PUBLISH/releases/YEAR/, with its QA report in PUBLISH/releases/.qa/YEAR/ (never published)."""
     from pipelines import preflight
     from pipelines.parameters import default_cut_off, london_today
     from pipelines.settings import load_settings
@@ -133,6 +141,9 @@ def release(
         preflight.check_publish(settings.publish, preflight.publish_setting(publish))
     except preflight.SettingProblem as problem:
         raise usage_error(str(problem)) from None
+    if sign_off is not None:
+        record_sign_off(settings.publish, year, sign_off)
+        return
     if not settings.analysts_copy.exists():
         raise usage_error(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
     from pipelines.display import display_for
@@ -147,6 +158,24 @@ def release(
             err.print(f"  full log: {execution.log}", markup=False)
         raise typer.Exit(1)
     out.print(execution.materialization("release/bundle")["summary"], markup=False)
+
+
+def record_sign_off(publish: Path, year: int, name: str) -> None:
+    """`sinstats release YEAR --sign-off NAME`: one line for the sign-off, or one line why not (exit 1)."""
+    import datetime as dt
+
+    from pipelines.release.qa import SignOffRefused
+    from pipelines.release.qa import sign_off as record
+    from pipelines.resources import RELEASES_FOLDER
+
+    if not name.strip():
+        raise usage_error("--sign-off needs the name of who signs the release off.")
+    try:
+        target = record(publish / RELEASES_FOLDER, year, name.strip(), dt.datetime.now(dt.UTC))
+    except SignOffRefused as refused:
+        err.print(f"sinstats release: sign-off refused: {refused}", markup=False)
+        raise typer.Exit(1) from None
+    out.print(f"Signed off: the release for {year}, by {name.strip()}; recorded in {target}", markup=False)
 
 
 @app.command()

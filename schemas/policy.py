@@ -42,6 +42,8 @@ class Policy:
     child_death_split_topic: str  # the characteristic topic whose Child death figure is split (identity 7)
     child_death_split_nature: str  # ... and the nature code of the figure it splits
     characteristic_topics: tuple[CharacteristicTopic, ...]
+    qa_area_change_min: int  # a release's QA flags an area whose count moved by at least this...
+    qa_area_change_percent: float  # ...and by more than this percentage of the year before
 
     @property
     def series_start_text(self) -> str:
@@ -73,6 +75,8 @@ def policy_from_values(values: dict[str, Any]) -> Policy:
         child_death_split_topic=str(values["child_death_split_topic"]),
         child_death_split_nature=str(values["child_death_split_nature"]),
         characteristic_topics=tuple(CharacteristicTopic(**topic) for topic in values["characteristic_topics"]),
+        qa_area_change_min=int(values["qa_area_change_min"]),
+        qa_area_change_percent=float(values["qa_area_change_percent"]),
     )
 
 
@@ -81,12 +85,12 @@ def read_policy(manifest_path: Path) -> Policy:
 
 
 def quick_policy() -> Policy:
-    """The policy without waiting for dbt: the manifest as it stands when there is one, else the project's
-    vars themselves (for the checks made before a run starts, which must answer at once)."""
+    """The policy without waiting for dbt: the manifest when it is up to date, else the project's vars
+    themselves (for the checks made before a run starts, which must answer at once)."""
     from pipelines.settings import DBT_PROJECT_DIR
-    from pipelines.transform.manifest import MANIFEST
+    from pipelines.transform.manifest import MANIFEST, is_stale
 
-    if MANIFEST.exists():
+    if not is_stale():
         return read_policy(MANIFEST)
     import yaml
 

@@ -10,6 +10,7 @@ PUBLISH/releases/.superseded/ (never deleted), and the figures that moved are na
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from typing import Any
 import duckdb
 
 from pipelines.disclosure.assets import SuppressionCount, suppression_counts
+from pipelines.parameters import default_cut_off
 from pipelines.publish.assets import write_files
 from pipelines.release.bundle import methodology, write_manifest, write_spreadsheet
 from pipelines.release.compare import figure_changes, write_changes
+from pipelines.release.qa import QA_FOLDER, RELEASE, REPORT, qa_checks, write_qa
 from schemas.policy import Policy
 
 SUPERSEDED_FOLDER = ".superseded"
@@ -34,6 +37,7 @@ class ReleaseOutcome:
     moved: list[dict[str, str]] = field(default_factory=list)
     replaced: Path | None = None
     suppression: dict[str, SuppressionCount] = field(default_factory=dict)
+    qa: tuple[int, int, Path] | None = None  # checks, failed, the report
 
     def summary(self) -> str:
         lines = [f"Release written to {self.folder}:"]
@@ -43,6 +47,10 @@ class ReleaseOutcome:
                 f"{name}: {count.primary} cells hidden by primary suppression, {count.secondary} more by "
                 f"secondary suppression ({count.method})"
             )
+        if self.qa is not None:
+            checks, failed, report = self.qa
+            verdict = f"{failed} of {checks} failed" if failed else f"all {checks} passed"
+            lines.append(f"QA report (never published): {verdict}: {report}")
         if self.revisions is None:
             lines.append("No previous release beside it: revisions.csv lists no figures.")
         else:
@@ -94,6 +102,10 @@ def build_bundle(
     write_spreadsheet(bundle, year, cut_off, policy, titles)
     outcome.suppression = suppression_counts(connection, policy.primary_suppression_max)
     write_manifest(bundle, outcome.suppression)
+    before = previous if previous.is_dir() else None
+    earlier = previous_cut_off(releases, year - 1)
+    checks = qa_checks(bundle, files, year, cut_off, before, earlier, connection, policy)
+    write_qa(scratch / QA_FOLDER, checks, year, cut_off, bundle)
     target = releases / str(year)
     if target.exists():
         outcome.moved = figure_changes(target, bundle, files)
@@ -103,5 +115,21 @@ def build_bundle(
         target.rename(superseded)
         outcome.replaced = superseded
     bundle.rename(target)
+    qa = releases / QA_FOLDER / str(year)
+    if qa.exists():  # the QA of the build replaced, with its sign-off, is kept as that build is
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        (qa.parent / SUPERSEDED_FOLDER).mkdir(parents=True, exist_ok=True)
+        qa.rename(qa.parent / SUPERSEDED_FOLDER / f"{year}-{stamp}")
+    qa.parent.mkdir(exist_ok=True)
+    (scratch / QA_FOLDER).rename(qa)
+    outcome.qa = (len(checks), sum(not check.passed for check in checks), qa / REPORT)
     outcome.files = sorted(p.name for p in target.iterdir())
     return outcome
+
+
+def previous_cut_off(releases: Path, year: int) -> dt.date:
+    """The cut-off the release of `year` was built as at (its QA record), else that year's default."""
+    record = releases / QA_FOLDER / str(year) / RELEASE
+    if record.exists():
+        return dt.date.fromisoformat(json.loads(record.read_text(encoding="utf-8"))["cut_off"])
+    return default_cut_off(year)

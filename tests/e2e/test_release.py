@@ -74,6 +74,7 @@ def test_the_bundle_holds_every_file(first_build):
     # care leaver deaths were first collected in 2025: not in the 2024 release
     assert "sin_care_leaver_deaths.csv" not in names
     assert "Release written to" in stdout
+    assert "QA report (never published): all " in stdout and " passed: " in stdout
 
 
 def test_every_release_file_keeps_the_standard_and_discloses_nothing(first_build):
@@ -387,3 +388,33 @@ def test_a_2026_release_of_the_sample_has_exactly_the_contracts_columns_and_item
         "secondary suppression (integer programming)" in result.stdout
     )
     assert attack(folder) == {"sin_nature_characteristics": [], "sin_care_leaver_deaths": []}
+
+
+def test_the_release_writes_its_qa_report_beside_it_and_a_sign_off_is_recorded(own_workspace):
+    """Through the CLI: the QA report of the 2024 build (never in the release folder itself), all its
+    checks passed; `--sign-off NAME` records who and the manifest's sha256; refused once a file of the
+    release has changed."""
+    import csv
+    import hashlib
+
+    settings, folder, _ = own_workspace
+    qa = settings.publish / "releases" / ".qa" / "2024"
+    assert {p.name for p in qa.iterdir()} == {"qa_report.html", "qa_checks.csv", "release.json"}
+    assert not {"qa_report.html", "qa_checks.csv"} & {p.name for p in folder.iterdir()}
+    with (qa / "qa_checks.csv").open(encoding="utf-8", newline="") as handle:
+        checks = list(csv.DictReader(handle))
+    assert checks and {c["result"] for c in checks} == {"pass"}
+    assert {c["area"] for c in checks} >= {"National totals", "Sums of parts", "Disclosure", "EES standard"}
+    signed = release(2024, settings, "--sign-off", "A Statistician")
+    assert signed.returncode == 0, signed.stderr
+    assert signed.stdout.startswith("Signed off: the release for 2024, by A Statistician")
+    (line,) = rows(qa / "sign_off.csv")
+    assert line["signed_off_by"] == "A Statistician"
+    assert line["manifest_sha256"] == hashlib.sha256((folder / "manifest.csv").read_bytes()).hexdigest()
+    (folder / "methodology.md").write_text("changed", encoding="utf-8")
+    refused = release(2024, settings, "--sign-off", "A Statistician")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        "sinstats release: sign-off refused: methodology.md of the release for 2024 has changed since it was built"
+    )
+    assert len(rows(qa / "sign_off.csv")) == 1
