@@ -72,6 +72,14 @@ def run(
             help="Rebuild every model from every row. Default: only what changed since the last good run.",
         ),
     ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Build a new warehouse from every extract in the landing folder (for a damaged one); it "
+            "replaces the old one, and the published files change, only when the run succeeds.",
+        ),
+    ] = False,
 ) -> None:
     """Ingest new extracts, build the warehouse and publish the current open-data files."""
     from pipelines import preflight
@@ -97,7 +105,12 @@ def run(
     from pipelines.display import display_for
     from pipelines.runner import run_pipeline
 
-    outcome = run_pipeline(settings, chosen, display=display_for(out), full_refresh=full_refresh)
+    if rebuild:
+        from pipelines.rebuild import rebuild as rebuild_warehouse
+
+        outcome = rebuild_warehouse(settings, chosen, display=display_for(out))
+    else:
+        outcome = run_pipeline(settings, chosen, display=display_for(out), full_refresh=full_refresh)
     out.print(outcome.summary(), markup=False, highlight=False)
     raise typer.Exit(0 if outcome.success else 1)
 
@@ -257,6 +270,7 @@ def sql(
 ) -> None:
     """Query the analysts' read-only copy of the warehouse: run QUERY and print the result, or with no QUERY
     open a prompt."""
+    from pipelines.lock import is_damaged
     from pipelines.settings import load_settings
 
     settings = load_settings(warehouse=warehouse)
@@ -264,7 +278,10 @@ def sql(
         raise usage_error(f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first.")
     import duckdb
 
-    connection = duckdb.connect(str(settings.analysts_copy), read_only=True)
+    try:
+        connection = duckdb.connect(str(settings.analysts_copy), read_only=True)
+    except duckdb.Error as error:
+        raise _unreadable_copy(settings.analysts_copy, error) from None
     if tables:
         # The descriptions are the tables' comments (dbt's persist_docs), so this reads what analysts see.
         listed = connection.sql(
@@ -279,6 +296,8 @@ def sql(
         try:
             connection.sql(query).show(max_rows=1000, max_width=200)
         except duckdb.Error as error:
+            if is_damaged(str(error)):
+                raise _unreadable_copy(settings.analysts_copy, error) from None
             err.print(f"sinstats sql: {error}", markup=False)
             raise typer.Exit(1) from None
         return
@@ -296,6 +315,22 @@ def sql(
             except duckdb.Error as error:
                 err.print(str(error), markup=False)
             buffer = ""
+
+
+def _unreadable_copy(path: Path, error: Exception) -> typer.Exit:
+    """One line for an analysts' copy DuckDB cannot read, and what makes a new one (the next run does)."""
+    from pipelines.lock import is_damaged
+
+    first = str(error).splitlines()[0]
+    if is_damaged(first):
+        err.print(
+            f"sinstats sql: the analysts' copy {path} is damaged ({first}); the next `sinstats run` replaces "
+            "it with a new copy of the warehouse.",
+            markup=False,
+        )
+    else:
+        err.print(f"sinstats sql: cannot open the analysts' copy {path}: {first}", markup=False)
+    return typer.Exit(1)
 
 
 @app.command("export-sources")

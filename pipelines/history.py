@@ -17,6 +17,7 @@ neither for what is stored:
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import json
 import os
@@ -27,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from dagster import AssetKey, DagsterInstance
+import sqlalchemy.exc
+from dagster import AssetKey, DagsterError, DagsterInstance
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
@@ -108,23 +110,43 @@ def dagster_yaml(dagster_home: Path) -> str:
     return DAGSTER_YAML.format(event_log=json.dumps(str(dagster_home.resolve() / "history" / "runs")))
 
 
-def prepare_dagster_home(settings: Settings) -> None:
+def prepare_dagster_home(settings: Settings) -> str | None:
     """Run history lives beside the warehouse; DAGSTER_HOME must exist and be absolute.
 
     Its configuration is written (again, when an older sinstats wrote another) and its SQLite
-    databases made here under a file lock: two runs started together on a new warehouse would
-    otherwise both try to create the same tables (the second run then waits for the warehouse
-    lock as usual).
+    databases made here under a file lock beside it: two runs started together on a new warehouse
+    would otherwise both try to create the same tables (the second run then waits for the warehouse
+    lock as usual). A history that cannot be read (a damaged SQLite file) never stops a run: it is
+    set aside whole as `dagster_home.damaged-<time>` and a new one started; the message saying so
+    is returned.
     """
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    home = settings.dagster_home
+    home.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
     if not sqlalchemy.event.contains(sqlalchemy.engine.Engine, "connect", _quick_sqlite_commits):
         sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", _quick_sqlite_commits)
-    with (settings.dagster_home / ".initialising.lock").open("w") as lock:
+    with home.with_name(home.name + ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        config, wanted = settings.dagster_home / "dagster.yaml", dagster_yaml(settings.dagster_home)
-        if not config.exists() or config.read_text(encoding="utf-8") != wanted:
-            config.write_text(wanted, encoding="utf-8")
-        with DagsterInstance.get() as instance:
-            instance.get_runs_count()
-            instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))
+        try:
+            _open_history(home)
+        except (sqlite3.DatabaseError, sqlalchemy.exc.SQLAlchemyError, DagsterError) as error:
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+            aside = home.with_name(f"{home.name}.damaged-{stamp}")
+            home.rename(aside)
+            _open_history(home)
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            return (
+                f"the run history in {home} could not be read ({first}): set aside as {aside.name}, "
+                "and a new history started"
+            )
+    return None
+
+
+def _open_history(home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    config, wanted = home / "dagster.yaml", dagster_yaml(home)
+    if not config.exists() or config.read_text(encoding="utf-8") != wanted:
+        config.write_text(wanted, encoding="utf-8")
+    with DagsterInstance.get() as instance:
+        instance.get_runs_count()
+        instance.get_latest_materialization_event(AssetKey(["raw", "loaded_files"]))

@@ -22,6 +22,25 @@ WAIT_VARIABLE = "SINSTATS_LOCK_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 1800
 
 
+# What DuckDB says when a database file itself is damaged (not locked, not a failed query).
+DAMAGED = ("not a valid DuckDB database file", "Corrupt database file", "database file is corrupt")
+
+
+def is_damaged(message: str) -> bool:
+    """Whether a DuckDB error message says the file is damaged."""
+    return any(words in message for words in DAMAGED)
+
+
+def readable(path: Path) -> bool:
+    """Whether DuckDB opens the file read-only and reads its catalogue (a damaged copy does not)."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            connection.sql("select count(*) from duckdb_tables()").fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
 class WarehouseBusy(Exception):
     """Another run held the warehouse for longer than this run would wait."""
 

@@ -27,6 +27,7 @@ from dagster_shared.error import SerializableErrorInfo
 from pipelines.display import STAGES, Display, Lines
 from pipelines.history import prepare_dagster_home
 from pipelines.ingest.assets import NOTHING_NEW, NOTHING_NEW_MESSAGE
+from pipelines.lock import is_damaged
 from pipelines.parameters import run_config
 from pipelines.settings import Settings
 
@@ -96,6 +97,11 @@ class RunOutcome:
         else:
             lines.append("Run FAILED; the previous published files and analysts' copy are unchanged.")
             lines += [f"  {failure}" for failure in self.failures]
+            if any(is_damaged(failure) for failure in self.failures):
+                lines.append(
+                    f"  The warehouse {self.settings.warehouse} is damaged: `sinstats run --rebuild` builds a new one "
+                    "from every extract in the landing folder, and replaces it only if that run succeeds."
+                )
         return "\n".join(lines)
 
     def pages(self) -> list[Path]:
@@ -271,7 +277,9 @@ def execute(
     from pipelines.transform.manifest import read_manifest
     from pipelines.transform.project import DBT_PROJECT
 
-    prepare_dagster_home(settings)
+    set_aside = prepare_dagster_home(settings)
+    if set_aside is not None:
+        display.note(set_aside)
     os.environ.update(settings.as_env())
     failures: list[str] = []
     manifest = read_manifest(DBT_PROJECT.manifest_path)

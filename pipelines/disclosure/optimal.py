@@ -142,16 +142,20 @@ def _cuts(problem: Problem, hidden: np.ndarray, primary_max: int) -> list[tuple[
     for cell in (int(i) for i in np.flatnonzero(hidden)):
         value = problem.values[cell]
         greatest = _attack(problem, hidden, cell, +1)
-        least = _attack(problem, hidden, cell, -1)
-        if greatest is None or least is None:
+        if greatest is None:
             continue  # cannot happen with true values >= 1; the exhaustive check after judges
         high, up = greatest
-        low, down = least
         target = primary_max + 1 if problem.primary[cell] else None
         if target is not None and math.floor(high + TOLERANCE) < target:
             exposed = True
             if high < target - TOLERANCE:
                 cuts.append((up, float(target - value)))  # value + up.x >= target
+        if math.floor(high + TOLERANCE) > value:
+            continue  # it can be above its value, and its least is at most its value: it moves
+        least = _attack(problem, hidden, cell, -1)
+        if least is None:
+            continue
+        low, down = least
         if math.floor(high + TOLERANCE) <= math.ceil(low - TOLERANCE):
             exposed = True
             if high - low < 1 - TOLERANCE:
