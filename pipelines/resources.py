@@ -15,6 +15,7 @@ from pydantic import PrivateAttr
 
 from pipelines.lock import warehouse_lock
 from pipelines.parameters import Parameters, RunParameters
+from pipelines.release.swap import QA_FOLDER, SCRATCH_PREFIX, release_lock, tidy
 from pipelines.settings import Settings, load_settings
 from pipelines.transform.project import DBT_PROJECT, dbt_cli
 from schemas.policy import Policy, read_policy
@@ -74,13 +75,17 @@ class Workspace(ConfigurableResource):  # type: ignore[type-arg]
         releases = settings.publish / RELEASES_FOLDER
         releases.mkdir(parents=True, exist_ok=True)
         year = self._parameters.release_year
-        with tempfile.TemporaryDirectory(prefix=f".building-{year}-", dir=releases) as scratch_name:
-            self._scratch = Path(scratch_name)
-            database = self._scratch / "warehouse.duckdb"
-            shutil.copyfile(settings.analysts_copy, database)
-            self._settings = dataclasses.replace(settings, warehouse=database)
-            log(f"building reporting year {year} as at {self.as_at.isoformat()} in a scratch copy")
-            yield self
+        # One release of a year at a time; what a killed one left is put away first (swap.py).
+        with release_lock(releases, year):
+            tidy(releases / str(year))
+            tidy(releases / QA_FOLDER / str(year))
+            with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{year}-", dir=releases) as scratch_name:
+                self._scratch = Path(scratch_name)
+                database = self._scratch / "warehouse.duckdb"
+                shutil.copyfile(settings.analysts_copy, database)
+                self._settings = dataclasses.replace(settings, warehouse=database)
+                log(f"building reporting year {year} as at {self.as_at.isoformat()} in a scratch copy")
+                yield self
 
     @property
     def settings(self) -> Settings:

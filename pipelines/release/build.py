@@ -22,10 +22,10 @@ from pipelines.parameters import default_cut_off
 from pipelines.publish.assets import write_files
 from pipelines.release.bundle import methodology, write_manifest, write_spreadsheet
 from pipelines.release.compare import figure_changes, write_changes
-from pipelines.release.qa import QA_FOLDER, RELEASE, REPORT, qa_checks, write_qa
+from pipelines.release.qa import RELEASE, REPORT, qa_checks, write_qa
+from pipelines.release.swap import QA_FOLDER, swap_in
 from schemas.policy import Policy
 
-SUPERSEDED_FOLDER = ".superseded"
 MOVED_SHOWN = 50
 
 
@@ -109,19 +109,11 @@ def build_bundle(
     target = releases / str(year)
     if target.exists():
         outcome.moved = figure_changes(target, bundle, files)
-        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        superseded = releases / SUPERSEDED_FOLDER / f"{year}-{stamp}"
-        superseded.parent.mkdir(exist_ok=True)
-        target.rename(superseded)
-        outcome.replaced = superseded
-    bundle.rename(target)
+    # Each folder replaced in one atomic rename of a link (pipelines/release/swap.py).
+    outcome.replaced = swap_in(bundle, target)
     qa = releases / QA_FOLDER / str(year)
-    if qa.exists():  # the QA of the build replaced, with its sign-off, is kept as that build is
-        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        (qa.parent / SUPERSEDED_FOLDER).mkdir(parents=True, exist_ok=True)
-        qa.rename(qa.parent / SUPERSEDED_FOLDER / f"{year}-{stamp}")
     qa.parent.mkdir(exist_ok=True)
-    (scratch / QA_FOLDER).rename(qa)
+    swap_in(scratch / QA_FOLDER, qa)
     outcome.qa = (len(checks), sum(not check.passed for check in checks), qa / REPORT)
     outcome.files = sorted(p.name for p in target.iterdir())
     return outcome

@@ -25,9 +25,9 @@ from pipelines.disclosure.assets import COUNT, METHODS_TABLE, SUPPRESSED_FILES, 
 from pipelines.disclosure.tables import care_leaver_equations, characteristics_equations
 from pipelines.publish.cells import neutralise
 from pipelines.publish.standard import check_files
+from pipelines.release.swap import QA_FOLDER
 from schemas.policy import Policy
 
-QA_FOLDER = ".qa"
 REPORT = "qa_report.html"
 CHECKS = "qa_checks.csv"
 RELEASE = "release.json"

@@ -16,6 +16,7 @@ from pipelines.publish.assets import OPEN_DATA_FILES
 from pipelines.release import qa
 from pipelines.release.bundle import write_manifest
 from pipelines.release.compare import figure_changes, write_changes
+from pipelines.release.swap import QA_FOLDER
 from schemas.policy import policy
 from tests.e2e.published import rows
 
@@ -212,14 +213,14 @@ def test_the_report_names_each_failure_and_a_sign_off_is_refused_until_every_che
     write_manifest(bundle, {})
     checks = all_checks(bundle, copy)
     broken = [*checks, qa.Check("National totals", "a check that failed <b>", False, "figures & more")]
-    qa.write_qa(releases / qa.QA_FOLDER / "2026", broken, 2026, CUT_OFF, bundle)
-    report = (releases / qa.QA_FOLDER / "2026" / qa.REPORT).read_text(encoding="utf-8")
+    qa.write_qa(releases / QA_FOLDER / "2026", broken, 2026, CUT_OFF, bundle)
+    report = (releases / QA_FOLDER / "2026" / qa.REPORT).read_text(encoding="utf-8")
     assert f"1 of {len(broken)} checks failed" in report
     assert "a check that failed &lt;b&gt;" in report and "figures &amp; more" in report and "<b>" not in report
     with pytest.raises(qa.SignOffRefused, match=f"1 of {len(broken)} QA checks failed for 2026"):
         qa.sign_off(releases, 2026, "A Statistician", dt.datetime(2026, 10, 2, 9, 0, tzinfo=dt.UTC))
-    shutil.rmtree(releases / qa.QA_FOLDER / "2026")
-    qa.write_qa(releases / qa.QA_FOLDER / "2026", checks, 2026, CUT_OFF, bundle)
+    shutil.rmtree(releases / QA_FOLDER / "2026")
+    qa.write_qa(releases / QA_FOLDER / "2026", checks, 2026, CUT_OFF, bundle)
     signed = qa.sign_off(releases, 2026, "=A Statistician", dt.datetime(2026, 10, 2, 9, 0, tzinfo=dt.UTC))
     (line,) = rows(signed)
     assert line == {

@@ -418,3 +418,44 @@ def test_the_release_writes_its_qa_report_beside_it_and_a_sign_off_is_recorded(o
         "sinstats release: sign-off refused: methodology.md of the release for 2024 has changed since it was built"
     )
     assert len(rows(qa / "sign_off.csv")) == 1
+
+
+def whole(folder: Path) -> bool:
+    """Every file the manifest names, with its hash, and no other file."""
+    manifest = {r["file"]: r["sha256"] for r in rows(folder / "manifest.csv")}
+    names = {p.name for p in folder.iterdir()} - {"manifest.csv"}
+    return names == set(manifest) and all(
+        hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha for name, sha in manifest.items()
+    )
+
+
+def test_a_release_killed_at_any_point_leaves_the_old_one_whole_and_the_next_is_byte_identical(own_workspace):
+    """Killed (SIGKILL) while dbt builds, and again the moment its bundle is being written: the release
+    folder is the earlier build, whole, each time; the next release succeeds and equals the first."""
+    import signal
+    import time
+
+    workspace, folder, _ = own_workspace
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    releases = workspace.publish / "releases"
+    command = [SINSTATS, "release", "2024", "--warehouse", str(workspace.warehouse)]
+    command += ["--publish", str(workspace.publish)]
+    for when in ("during dbt", "writing the bundle"):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None:
+            scratch = list(releases.glob(".building-2024-*/2024"))
+            if (when == "during dbt" and list(releases.glob(".building-2024-*/warehouse.duckdb"))) or (
+                when == "writing the bundle" and scratch
+            ):
+                time.sleep(2 if when == "during dbt" else 0)
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert whole(folder), when
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == first, when
+    result = release(2024, workspace)
+    assert result.returncode == 0, result.stderr
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == first
+    assert not list(releases.glob(".building-*"))
