@@ -102,15 +102,31 @@ def run(
         preflight.check_publish(settings.publish, preflight.publish_setting(publish))
     except preflight.SettingProblem as problem:
         raise usage_error(str(problem)) from None
+    from pipelines import space
     from pipelines.display import display_for
     from pipelines.runner import run_pipeline
 
-    if rebuild:
-        from pipelines.rebuild import rebuild as rebuild_warehouse
+    folders = [settings.warehouse.parent, settings.publish]
+    for line in space.warnings(settings.warehouse, folders):
+        err.print(line, markup=False)
+    try:
+        if rebuild:
+            from pipelines.rebuild import rebuild as rebuild_warehouse
 
-        outcome = rebuild_warehouse(settings, chosen, display=display_for(out))
-    else:
-        outcome = run_pipeline(settings, chosen, display=display_for(out), full_refresh=full_refresh)
+            outcome = rebuild_warehouse(settings, chosen, display=display_for(out))
+        else:
+            outcome = run_pipeline(settings, chosen, display=display_for(out), full_refresh=full_refresh)
+    except Exception as error:
+        if not space.is_full_disk(error):
+            raise
+        what = "the run stopped; nothing was published and the analysts' copy is unchanged"
+        err.print(space.full_disk_line("run", settings.warehouse, folders, what), markup=False)
+        raise typer.Exit(1) from None
+    if not outcome.success and any(space.is_full_disk(failure) for failure in outcome.failures):
+        out.print(outcome.summary(), markup=False, highlight=False)
+        what = "the run stopped; nothing was published and the analysts' copy is unchanged"
+        err.print(space.full_disk_line("run", settings.warehouse, folders, what), markup=False)
+        raise typer.Exit(1)
     out.print(outcome.summary(), markup=False, highlight=False)
     raise typer.Exit(0 if outcome.success else 1)
 
@@ -159,10 +175,24 @@ def release(
         return
     if not settings.analysts_copy.exists():
         raise usage_error(f"there is no analysts' copy at {settings.analysts_copy}: run `sinstats run` first.")
+    from pipelines import space
     from pipelines.display import display_for
     from pipelines.runner import run_release
 
-    execution = run_release(settings, year, chosen, display=display_for(out))
+    folders = [settings.publish, settings.warehouse.parent]
+    for line in space.warnings(settings.analysts_copy, folders):
+        err.print(line, markup=False)
+    what = f"the release for {year} was not built; nothing was replaced"
+    try:
+        execution = run_release(settings, year, chosen, display=display_for(out))
+    except Exception as error:
+        if not space.is_full_disk(error):
+            raise
+        err.print(space.full_disk_line("release", settings.analysts_copy, folders, what), markup=False)
+        raise typer.Exit(1) from None
+    if not execution.success and any(space.is_full_disk(failure) for failure in execution.failures):
+        err.print(space.full_disk_line("release", settings.analysts_copy, folders, what), markup=False)
+        raise typer.Exit(1)
     if not execution.success:
         err.print(f"sinstats release: the release for {year} was not built; nothing was replaced.", markup=False)
         for failure in execution.failures:
@@ -349,8 +379,17 @@ def export_sources_command(
         raise usage_error(f"there is no analysts' copy at {settings.analysts_copy} yet: run `sinstats run` first.")
     if out_dir.exists() and not out_dir.is_dir():
         raise usage_error(f"--out is {out_dir}, a file: expected a folder")
-    for table in export_sources(settings.analysts_copy, out_dir):
-        out.print(f"{out_dir / table.relative_path}", markup=False)
+    from pipelines import space
+
+    try:
+        for table in export_sources(settings.analysts_copy, out_dir):
+            out.print(f"{out_dir / table.relative_path}", markup=False)
+    except Exception as error:
+        if not space.is_full_disk(error):
+            raise
+        what = "the export stopped; the files it wrote are incomplete"
+        err.print(space.full_disk_line("export-sources", settings.analysts_copy, [out_dir], what), markup=False)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -1,0 +1,96 @@
+"""A disk that fills, met through the real CLI on a small tmpfs (skipped where this machine cannot
+mount one): one line naming the full folder and how much a run needs, exit 1, no traceback,
+nothing published; the next command, once there is room, succeeds and equals a clean one."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AS_AT
+
+pytestmark = pytest.mark.e2e
+SINSTATS = str(Path(sys.executable).with_name("sinstats"))
+
+
+def sinstats(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([SINSTATS, *args], capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture
+def disk(tmp_path):
+    """A tmpfs of 25 MB (`resize(mb)` makes room), unmounted after the test."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=25m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.decode().strip()}): the full-disk tests need one")
+
+    def resize(mb: float) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={int(mb * 1024)}k", str(folder)], check=True)
+
+    yield folder, resize
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_run_that_fills_the_disk_stops_in_one_line_and_the_next_equals_a_clean_run(disk, sample_run):
+    folder, resize = disk
+    settings, _ = sample_run
+    options = ["--landing", str(settings.landing), "--warehouse", str(folder / "w" / "sin.duckdb")]
+    options += ["--publish", str(folder / "p"), "--as-at", AS_AT.isoformat()]
+    full = sinstats("run", *options)
+    assert full.returncode == 1
+    assert "Traceback" not in full.stdout + full.stderr
+    lines = full.stderr.strip().splitlines()
+    assert lines[0].startswith(f"warning: {folder / 'w'} has 25 MB free, less than the 50 MB a run may need")
+    assert lines[-1].startswith(f"sinstats run: the disk holding {folder / 'w'} is full (0 MB free; a run needs")
+    assert lines[-1].endswith("the run stopped; nothing was published and the analysts' copy is unchanged")
+    assert not (folder / "p" / "current").exists() and not (folder / "w" / "sin_analysts.duckdb").exists()
+    resize(400)
+    again = sinstats("run", *options)
+    assert again.returncode == 0, again.stdout + again.stderr
+    names = sorted(p.name for p in settings.current.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in (folder / "p" / "current").iterdir() if p.is_file())
+    for name in names:
+        assert filecmp.cmp(folder / "p" / "current" / name, settings.current / name, shallow=False), name
+
+
+def test_a_release_that_fills_the_disk_replaces_nothing_and_the_next_one_succeeds(disk, sample_run):
+    folder, resize = disk
+    settings, _ = sample_run
+    resize(400)
+    shutil.copytree(settings.warehouse.parent, folder / "w", ignore=shutil.ignore_patterns("dagster_home*"))
+    used = int(subprocess.run(["du", "-sm", str(folder)], capture_output=True, text=True).stdout.split()[0])
+    resize(used + 8)  # room for the run history, not for the release's scratch copy and build
+    options = ["--warehouse", str(folder / "w" / settings.warehouse.name), "--publish", str(folder / "p")]
+    full = sinstats("release", "2024", *options)
+    assert full.returncode == 1 and "Traceback" not in full.stdout + full.stderr
+    last = full.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"sinstats release: the disk holding {folder / 'p'} is full (")
+    assert last.endswith("the release for 2024 was not built; nothing was replaced")
+    assert not (folder / "p" / "releases" / "2024").exists()
+    resize(400)
+    built = sinstats("release", "2024", *options)
+    assert built.returncode == 0, built.stderr
+    assert (folder / "p" / "releases" / "2024" / "manifest.csv").exists()
+    assert not list((folder / "p" / "releases").glob(".building-*"))
+
+
+def test_an_export_that_fills_the_disk_says_so_in_one_line(disk, sample_run):
+    folder, resize = disk
+    settings, _ = sample_run
+    resize(0.1)
+    full = sinstats("export-sources", "--out", str(folder / "sources"), "--warehouse", str(settings.warehouse))
+    if full.returncode == 0:
+        pytest.fail(f"the sample's sources fit in 100 kB: make the disk smaller ({full.stdout[-300:]})")
+    assert "Traceback" not in full.stdout + full.stderr
+    assert (
+        full.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"sinstats export-sources: the disk holding {folder / 'sources'} is full")
+    )
