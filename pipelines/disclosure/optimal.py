@@ -212,14 +212,18 @@ def problem_of(
             matrix[row, position[cell]] += coefficient
     local_values = [int(values[cell]) for cell in members]
     local_known = [bool(known[cell]) for cell in members]
-    published = [v for v, k in zip(local_values, local_known, strict=True) if k]
-    ceiling = max(published) if published else sum(local_values)
-    problem = Problem(
-        values=local_values,
-        known=local_known,
-        primary=[1 <= v <= primary_max and not k for v, k in zip(local_values, local_known, strict=True)],
-        sums=matrix.toarray(),
+    rank = [sorted(members, key=lambda cell: order[cell]).index(cell) for cell in members]
+    return problem_from(local_values, local_known, matrix.toarray(), primary_max, rank), sums
+
+
+def problem_from(values: list[int], known: list[bool], sums: np.ndarray, primary_max: int, rank: list[int]) -> Problem:
+    published = [v for v, k in zip(values, known, strict=True) if k]
+    ceiling = max(published) if published else sum(values)
+    return Problem(
+        values=values,
+        known=known,
+        primary=[1 <= v <= primary_max and not k for v, k in zip(values, known, strict=True)],
+        sums=sums,
         ceiling=max(ceiling, primary_max + 1),
-        rank=[sorted(members, key=lambda cell: order[cell]).index(cell) for cell in members],
+        rank=rank,
     )
-    return problem, sums

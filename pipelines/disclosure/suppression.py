@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import linprog
@@ -126,25 +127,60 @@ def suppress(
     suppressed = [1 <= value <= primary_max for value in cells.values]
     method: list[str | None] = [None] * len(suppressed)
     equations = _hide_sparse_groups(cells, equations, primary_max, suppressed, method)
+    fallback: list[tuple[list[int], list[Equation], str]] = []
+    solved: list[tuple[list[int], list[Equation]]] = []
     for members in optimal.groups(equations):
         problem, sums = optimal.problem_of(members, cells.values, cells.known, equations, primary_max, cells.order)
-        solution = optimal.solve(problem, primary_max, time_limit)
-        if solution.hidden is not None:
-            pattern = list(suppressed)
-            for cell, hide in zip(members, solution.hidden, strict=True):
-                pattern[cell] = pattern[cell] or hide
-            if not disclosed(cells.values, pattern, cells.known, sums, exhaustive=True):
-                suppressed[:] = pattern
-                for cell in members:
-                    method[cell] = OPTIMAL
-                continue
-            reason = "its pattern failed the exhaustive attack"
-        else:
-            reason = "out of time" if solution.timed_out else "infeasible"
+        solution = _solve(_Key.of(problem), primary_max, time_limit)
+        if solution.hidden is None:
+            fallback.append((members, sums, "out of time" if solution.timed_out else "infeasible"))
+            continue
+        for cell, hide in zip(members, solution.hidden, strict=True):
+            suppressed[cell] = suppressed[cell] or hide
+            method[cell] = OPTIMAL
+        solved.append((members, sums))
+    # The exhaustive attack, once over every sum: a year whose pattern it breaks goes to the greedy rule.
+    pinned = set(disclosed(cells.values, suppressed, cells.known, equations, exhaustive=True))
+    for members, sums in solved:
+        if pinned & set(members):
+            for cell in members:
+                suppressed[cell] = 1 <= cells.values[cell] <= primary_max
+            fallback.append((members, sums, "its pattern failed the exhaustive attack"))
+    for members, sums, reason in fallback:
         _greedy(cells, sums, suppressed)
         for cell in members:
             method[cell] = f"{GREEDY} (integer programming {reason})"
     return Suppression(suppressed, method)
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A group's problem as a hashable value: the same year's cells give the same pattern."""
+
+    values: tuple[int, ...]
+    known: tuple[bool, ...]
+    sums: bytes
+    shape: tuple[int, int]
+    rank: tuple[int, ...]
+
+    @classmethod
+    def of(cls, problem: optimal.Problem) -> _Key:
+        return cls(
+            tuple(problem.values),
+            tuple(problem.known),
+            problem.sums.astype(np.int8).tobytes(),
+            problem.sums.shape,
+            tuple(problem.rank),
+        )
+
+
+@lru_cache(maxsize=256)
+def _solve(key: _Key, primary_max: int, time_limit: float) -> optimal.Solution:
+    """The integer program of a group, once per process for the same cells (a run builds a year's
+    table again with the same counts: the incremental build and the full one, the release and the run)."""
+    sums = np.frombuffer(key.sums, dtype=np.int8).reshape(key.shape).astype(float)
+    problem = optimal.problem_from(list(key.values), list(key.known), sums, primary_max, list(key.rank))
+    return optimal.solve(problem, primary_max, time_limit)
 
 
 def greedy(cells: Cells, equations: Sequence[Equation], primary_max: int) -> list[bool]:
