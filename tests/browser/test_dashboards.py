@@ -292,3 +292,39 @@ def test_the_timeliness_page_starts_on_one_measure_and_never_mixes_them(open_pag
     assert "All" not in options
     assert page.input_value("#filter-measure") == "Notification within 5 working days"
     assert page.evaluate("document.getElementById('on_time').data.length") == 1
+
+
+def test_the_qa_report_meets_wcag_2_2_aa_with_no_console_error(browser, sample_run, tmp_path):
+    """The QA report of a release, written from the sample's published files as `sinstats release` writes
+    it (with one failing check, so both kinds of row are drawn), in the browser with axe-core."""
+    import shutil
+
+    from axe_playwright_python.sync_playwright import Axe
+
+    from pipelines.publish.assets import OPEN_DATA_FILES
+    from pipelines.release import qa
+    from pipelines.release.bundle import write_manifest
+    from pipelines.release.compare import write_changes
+    from schemas.policy import policy
+
+    settings, _ = sample_run
+    bundle = tmp_path / "2026"
+    shutil.copytree(settings.current, bundle)
+    write_changes([], bundle / "revisions.csv")
+    write_manifest(bundle, {})
+    with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
+        checks = qa.qa_checks(bundle, OPEN_DATA_FILES, 2026, AS_AT, None, None, connection, policy())
+    checks.append(qa.Check("National totals", "a failed check <script>alert(1)</script>", False, "1 != 2"))
+    qa.write_qa(tmp_path / "qa", checks, 2026, AS_AT, bundle)
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: (errors.append(dialog.message), dialog.dismiss()))
+    page.goto((tmp_path / "qa" / qa.REPORT).as_uri())
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    assert [(v["id"], len(v["nodes"])) for v in result.response["violations"]] == []
+    assert errors == []
+    assert f"1 of {len(checks)} checks failed" in page.inner_text("main")
+    page.close()
