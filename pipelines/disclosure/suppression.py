@@ -82,24 +82,8 @@ def _sparse_groups(cells: Cells, equations: Sequence[Equation], primary_max: int
     Such a group (a year of very few notifications) is hidden whole: with almost every count
     small, secondary suppression would hide nearly everything anyway, one costly step at a time.
     """
-    parent: dict[int, int] = {}
-
-    def find(cell: int) -> int:
-        parent.setdefault(cell, cell)
-        while parent[cell] != cell:
-            parent[cell] = parent[parent[cell]]
-            cell = parent[cell]
-        return cell
-
-    for equation in equations:
-        members = list(equation)
-        for cell in members[1:]:
-            parent[find(cell)] = find(members[0])
-    groups: dict[int, list[int]] = {}
-    for cell in list(parent):
-        groups.setdefault(find(cell), []).append(cell)
     sparse = set()
-    for members in groups.values():
+    for members in optimal.groups(equations):
         large = sum(1 for cell in members if cells.values[cell] > primary_max)
         if len(members) >= SPARSE_MIN_CELLS and large < SPARSE_SHARE * len(members):
             sparse.update(members)
