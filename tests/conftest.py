@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import importlib.util
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import xlsxwriter
 
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_LANDING, load_settings
+from tests.dbt_command import dbt, empty_sources
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -124,3 +126,14 @@ def sample_run(tmp_path_factory):
     settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish")
     outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
     return settings, outcome
+
+
+@pytest.fixture(scope="session")
+def empty_build(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    """`dbt build --empty` on a warehouse with no extract rows: every model made with no rows, each
+    after its dbt unit tests. The database, the dbt work folder (target/, logs/) and dbt's result.
+    Tests must not change it: a test that writes rows works on a copy of the database."""
+    work = tmp_path_factory.mktemp("empty_build")
+    database = work / "empty.duckdb"
+    empty_sources(database)
+    return database, work, dbt(["build", "--empty"], database, work)

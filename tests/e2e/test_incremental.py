@@ -13,6 +13,7 @@ product's. SINSTATS_PROPERTY_SEEDS="1,2,3" runs other seeds.
 
 from __future__ import annotations
 
+import copy
 import csv
 import dataclasses
 import datetime as dt
@@ -216,6 +217,54 @@ def first_day(tmp_path: Path, seed: int) -> tuple[Series, Path]:
     return series, landing
 
 
+@dataclass(frozen=True)
+class FirstDay:
+    """Seed 5's first day of files, built as at FIRST_DAY into a warehouse of its own (under `root`:
+    `landing/` and `incremental/`), with the series that made them. Tests take copies."""
+
+    root: Path
+    series: Series
+    dbt_log: str  # the name of its run's dbt log, under the warehouse's logs/
+
+    def copy(self, tmp_path: Path) -> tuple[Series, Path, Settings]:
+        """This test's own copy of the files, the warehouse and its published files, and of the series
+        (so the next day's files are what the series would write next)."""
+        shutil.copytree(self.root, tmp_path, symlinks=True, dirs_exist_ok=True)
+        landing = tmp_path / "landing"
+        return copy.deepcopy(self.series), landing, incremental_settings(landing, tmp_path)
+
+
+def incremental_settings(landing: Path, root: Path) -> Settings:
+    return load_settings(landing, root / "incremental" / "sin.duckdb", root / "incremental" / "publish")
+
+
+@pytest.fixture(scope="session")
+def first_day_build(tmp_path_factory) -> FirstDay:
+    root = tmp_path_factory.mktemp("first_day")
+    series, landing = first_day(root, 5)
+    outcome = run_pipeline(incremental_settings(landing, root), FIRST_DAY, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    assert outcome.nothing_new_since is None
+    return FirstDay(root, series, dbt_log_name(outcome))
+
+
+def built_from_scratch(landing: Path, folder: Path, as_at: dt.date) -> Settings:
+    """A warehouse built from nothing over `landing` as at `as_at`, in `folder`. What an earlier build
+    left there (warehouse, copy, run history, published files) is removed first, all but dbt's parse
+    of the project in the warehouse's target folder: dbt parses afresh for every new warehouse path
+    (the path is in its profile), and the same path lets a later rebuild reuse the parse, as any
+    later run of one warehouse does. Nothing in the target folder decides what a build makes."""
+    settings = load_settings(landing, folder / "sin.duckdb", folder / "publish")
+    if folder.exists():
+        for path in folder.iterdir():
+            if path != settings.dbt_target:
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+    outcome = run_pipeline(settings, as_at, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    assert build_mode(settings) == "full"
+    return settings
+
+
 def columns(connection: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> str:
     names = connection.execute(
         "select column_name from duckdb_columns() where database_name = ? and schema_name = ? and table_name = ? "
@@ -288,12 +337,9 @@ def test_every_run_equals_a_full_rebuild_over_the_same_files(tmp_path: Path, see
         outcome = run_pipeline(incremental, day, progress=lambda _line: None)
         assert outcome.success, (seed, step, outcome.failures)
         modes.append(build_mode(incremental))
-        full_folder = tmp_path / f"full-{step}"
-        full = load_settings(landing, full_folder / "sin.duckdb", full_folder / "publish")
-        assert run_pipeline(full, day, progress=lambda _line: None).success
+        full = built_from_scratch(landing, tmp_path / "full", day)
         assert differing_tables(incremental.analysts_copy, full.analysts_copy) == {}, (seed, step, day)
         assert differing_files(incremental, full) == [], (seed, step, day)
-        shutil.rmtree(full_folder)
         # The as-at date moves on by a few days, or across a year end, or not at all.
         day = min(day + dt.timedelta(days=rng.choice([0, 1, 3, 40, 200])), london_today())
     # The runs after the first were incremental ones: the property is about them.
@@ -357,15 +403,15 @@ def test_an_incremental_build_tests_the_rows_it_wrote_and_a_full_build_every_row
     assert not key_test_fails(incremental=True, changed="SIN-000002")
 
 
-def test_a_model_whose_code_changed_is_rebuilt_in_full_with_what_is_downstream(tmp_path: Path, monkeypatch) -> None:
+def test_a_model_whose_code_changed_is_rebuilt_in_full_with_what_is_downstream(
+    first_day_build: FirstDay, tmp_path: Path, monkeypatch
+) -> None:
     """The two dbt commands of such a build (the rest incrementally, then the changed model and
     everything downstream with --full-refresh), as when int_timeliness_cases' SQL has changed."""
     from pipelines.transform import state
 
-    series, landing = first_day(tmp_path, 7)
+    series, landing, settings = first_day_build.copy(tmp_path)
     day = FIRST_DAY
-    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
-    assert run_pipeline(settings, day, progress=lambda _line: None).success
 
     planned = state.plan_build
 
@@ -384,8 +430,7 @@ def test_a_model_whose_code_changed_is_rebuilt_in_full_with_what_is_downstream(t
         ).fetchall()
     assert last == [(True, ["int_timeliness_cases"])]
     monkeypatch.undo()
-    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
-    assert run_pipeline(full, day, progress=lambda _line: None).success
+    full = built_from_scratch(landing, tmp_path / "full", day)
     assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
     assert differing_files(settings, full) == []
 
@@ -422,12 +467,20 @@ BUILT = re.compile(r"^\d+ of \d+ (?:OK created \S+ \S+ model \w+\.(\w+)|PASS (\w
 def built_in(outcome: RunOutcome) -> set[str]:
     """The models a run's dbt commands made and the tests they passed (the run's dbt log: every command)."""
     assert outcome.log is not None
-    text = outcome.log.with_name(outcome.log.name.replace(".log", ".dbt.log")).read_text(encoding="utf-8")
-    return {model or test for model, test in BUILT.findall(text)}
+    return built_by(outcome.log.with_name(dbt_log_name(outcome)))
+
+
+def dbt_log_name(outcome: RunOutcome) -> str:
+    assert outcome.log is not None
+    return outcome.log.name.replace(".log", ".dbt.log")
+
+
+def built_by(dbt_log: Path) -> set[str]:
+    return {model or test for model, test in BUILT.findall(dbt_log.read_text(encoding="utf-8"))}
 
 
 def test_a_later_run_leaves_unchanged_reference_data_as_made_and_makes_a_changed_one(
-    tmp_path: Path, monkeypatch
+    first_day_build: FirstDay, tmp_path: Path, monkeypatch
 ) -> None:
     """Seeds, and the models built from them and the bank holidays alone, that the last completed build
     made as they are now are left out of the run (Dagster neither runs them nor waits for them: the
@@ -435,16 +488,13 @@ def test_a_later_run_leaves_unchanged_reference_data_as_made_and_makes_a_changed
     from pipelines.reference import holidays as reference
     from pipelines.transform import state
 
-    series, landing = first_day(tmp_path, 3)
+    series, landing, settings = first_day_build.copy(tmp_path)
     day = FIRST_DAY
-    settings = load_settings(landing, tmp_path / "warehouse" / "sin.duckdb", tmp_path / "publish")
-    initial = run_pipeline(settings, day, progress=lambda _line: None)
-    assert initial.success, initial.failures
-    first = run_results(settings)
+    first = run_results(settings)  # the copied warehouse's first build
     seeds = {uid for uid in first if uid.startswith("seed.")}
     assert len(seeds) == 15 and all(first[uid] == "success" for uid in seeds)
     # The first build makes the views and checks every raw row.
-    assert STAGING_VIEWS | DASHBOARD_VIEWS | {LA_CODES_KNOWN} <= built_in(initial)
+    assert STAGING_VIEWS | DASHBOARD_VIEWS | {LA_CODES_KNOWN} <= built_by(settings.logs / first_day_build.dbt_log)
 
     day += dt.timedelta(days=2)
     write_day(landing, series, day, 1)
@@ -515,15 +565,15 @@ def case_rows(settings: Settings, query: str, *parameters: object) -> list[tuple
         return connection.execute(query, list(parameters)).fetchall()
 
 
-def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_range(tmp_path: Path) -> None:
+def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_range(
+    first_day_build: FirstDay, tmp_path: Path
+) -> None:
     """The four ways the as-at date reaches a notification's rows (int_changed_notifications), each
     met exactly at the edge of the range the as-at date moved over: a case due on the last as-at
     date is overdue from the next day; an end recorded for the next day counts from that day; a
     notification dated the next day is measured from that day; on 1 April the new reporting year's
     notifications get the LA they are published under. After each move the warehouse equals a rebuild."""
-    _, landing = first_day(tmp_path, 17)
-    found = load_settings(landing, tmp_path / "found" / "sin.duckdb", tmp_path / "found" / "publish")
-    assert run_pipeline(found, FIRST_DAY, progress=lambda _line: None).success
+    _, landing, found = first_day_build.copy(tmp_path)
     # Dates of this series, read from a build as at the day of its files.
     due, case_due, measure_due = case_rows(
         found,
@@ -551,7 +601,7 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
     )
     year_end = dt.date(2025, 3, 31)
 
-    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
+    settings = load_settings(landing, tmp_path / "moving" / "sin.duckdb", tmp_path / "moving" / "publish")
     moves = [(due, due + day), (ended - day, ended), (notified - day, notified), (year_end, year_end + day)]
     for step, (before, after) in enumerate(moves):
         assert run_pipeline(settings, before, progress=lambda _line: None).success
@@ -575,18 +625,15 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
             assert case_rows(settings, "select * from marts.fct_timeliness where notification_id = ?", case_notified)
         else:
             assert case_rows(settings, unpublished_2026) == [(0,)]
-        full = load_settings(landing, tmp_path / f"full{step}" / "sin.duckdb", tmp_path / f"full{step}" / "publish")
-        assert run_pipeline(full, after, progress=lambda _line: None).success
+        full = built_from_scratch(landing, tmp_path / "full", after)
         assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}, (step, before, after)
 
 
-def moved_to_another_year(tmp_path: Path) -> tuple[Settings, Path, str]:
+def moved_to_another_year(first_day_build: FirstDay, tmp_path: Path) -> tuple[Settings, Path, str]:
     """A warehouse built as at FIRST_DAY (1 September 2025: the files publish the reporting years up
     to 2025), and in its landing folder a new version of one counted notification of reporting
     year 2025, with no duplicate link, that moves it into 2024 (April 2023 to March 2024)."""
-    series, landing = first_day(tmp_path, 5)
-    settings = load_settings(landing, tmp_path / "incremental" / "sin.duckdb", tmp_path / "incremental" / "publish")
-    assert run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
+    series, landing, settings = first_day_build.copy(tmp_path)
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
         counted = connection.sql(
             "select notification_id from marts.fct_notifications where is_counted and reporting_year = 2025 "
@@ -599,18 +646,27 @@ def moved_to_another_year(tmp_path: Path) -> tuple[Settings, Path, str]:
     return settings, landing, counted
 
 
-def equals_a_full_rebuild(settings: Settings, landing: Path, tmp_path: Path) -> None:
-    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
-    assert run_pipeline(full, FIRST_DAY, progress=lambda _line: None).success
+@pytest.fixture(scope="session")
+def moved_full_rebuild(first_day_build: FirstDay, tmp_path_factory) -> Settings:
+    """A warehouse built from scratch as at FIRST_DAY over the files `moved_to_another_year` leaves:
+    what both tests of the moved notification compare their incremental builds with."""
+    root = tmp_path_factory.mktemp("moved_full")
+    _, landing, _ = moved_to_another_year(first_day_build, root)
+    return built_from_scratch(landing, root / "full", FIRST_DAY)
+
+
+def equals_a_full_rebuild(settings: Settings, full: Settings) -> None:
     assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
     assert differing_files(settings, full) == []
 
 
-def test_a_notification_moved_to_another_year_is_counted_again_in_both(tmp_path: Path) -> None:
+def test_a_notification_moved_to_another_year_is_counted_again_in_both(
+    first_day_build: FirstDay, moved_full_rebuild: Settings, tmp_path: Path
+) -> None:
     """The only notification that changes leaves reporting year 2025 for 2024 (the as-at date does
     not move): the counts by year must take it out of 2025 (the year the last build gave it) and put
     it into 2024."""
-    settings, landing, moved = moved_to_another_year(tmp_path)
+    settings, _, moved = moved_to_another_year(first_day_build, tmp_path)
     assert run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
     assert build_mode(settings) == "incremental"
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
@@ -618,11 +674,11 @@ def test_a_notification_moved_to_another_year_is_counted_again_in_both(tmp_path:
             "select notification_id, previous_reporting_year from intermediate.int_changed_notifications"
         ).fetchall()
     assert changed == [(moved, 2025)]
-    equals_a_full_rebuild(settings, landing, tmp_path)
+    equals_a_full_rebuild(settings, moved_full_rebuild)
 
 
 def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_again(
-    tmp_path: Path, monkeypatch
+    first_day_build: FirstDay, moved_full_rebuild: Settings, tmp_path: Path, monkeypatch
 ) -> None:
     """The models counted by reporting year recount the year a changed notification was in at the
     last build, read from the notification-level tables. A build that did not complete may have moved
@@ -632,7 +688,7 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
 
     from pipelines.transform import state
 
-    settings, landing, moved = moved_to_another_year(tmp_path)
+    settings, _, moved = moved_to_another_year(first_day_build, tmp_path)
     # The build that does not complete: every model but the counts by year, then it stops.
     by_year = ["int_characteristic_cells_counted"]
     manifest = json.loads(settings.dbt_target.joinpath("manifest.json").read_text(encoding="utf-8"))
@@ -657,4 +713,4 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
 
     assert run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
     assert build_mode(settings) == "incremental"
-    equals_a_full_rebuild(settings, landing, tmp_path)
+    equals_a_full_rebuild(settings, moved_full_rebuild)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,16 +56,35 @@ def state(root: Path) -> tuple[str, dict[str, str], dict[str, str]]:
     return analysts, digest(root / "publish" / "current"), digest(root / "publish" / "internal")
 
 
-@pytest.fixture
-def landing(tmp_path) -> Path:
-    folder = tmp_path / "landing"
+def generated(folder: Path) -> Path:
     generate(GenerateOptions(out=folder, first_year=2024, last_year=2025, seed=3, scale=0.3))
     return folder
 
 
-def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_recovers(tmp_path, landing):
-    first = start_run(tmp_path, landing)
-    assert first.wait(300) == 0, first.stdout.read()
+@pytest.fixture
+def landing(tmp_path) -> Path:
+    return generated(tmp_path / "landing")
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> Path:
+    """A generated landing folder (`landing/`) and a first completed run over it (`w/`, `publish/`),
+    made once: each test that starts from there takes a copy (`copy_of`)."""
+    root = tmp_path_factory.mktemp("first_run")
+    first = start_run(root, generated(root / "landing"))
+    output = first.communicate(timeout=300)[0]
+    assert first.returncode == 0, output
+    return root
+
+
+def copy_of(first_run: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the first run; its landing folder."""
+    shutil.copytree(first_run, tmp_path, symlinks=True, dirs_exist_ok=True)
+    return tmp_path / "landing"
+
+
+def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_recovers(tmp_path, first_run):
+    landing = copy_of(first_run, tmp_path)
     before = state(tmp_path)
     generate(GenerateOptions(out=tmp_path / "later", first_year=2026, last_year=2026, seed=4, scale=0.3))
     for path in (tmp_path / "later").glob("notifications_*"):
@@ -132,9 +152,8 @@ def test_two_runs_started_together_never_corrupt_anything(tmp_path, landing):
     assert duplicates == 0
 
 
-def test_an_analyst_query_loop_never_fails_during_a_full_run(tmp_path, landing):
-    first = start_run(tmp_path, landing)
-    assert first.wait(300) == 0
+def test_an_analyst_query_loop_never_fails_during_a_full_run(tmp_path, first_run):
+    landing = copy_of(first_run, tmp_path)
     analysts = tmp_path / "w" / "sin_analysts.duckdb"
     new = [
         notification(
@@ -177,7 +196,9 @@ def test_an_analyst_query_loop_never_fails_during_a_full_run(tmp_path, landing):
         )
         # (a failure keeps what it said: it failed once in CI on 2026-11-30 and its cause was not kept)
         sql_answers.append((result.returncode, result.stderr[-2000:] if result.returncode else ""))
-        time.sleep(1)
+        # Every 2 s: each `sinstats sql` is a process of its own, and one a second took a third of a
+        # core from the run it watches (the thread above queries every 0.05 s).
+        time.sleep(2)
     time.sleep(1)  # the loop's queries after the run see the new copy
     stop.set()
     thread.join()
