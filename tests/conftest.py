@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from pipelines.runner import run_pipeline
-from pipelines.settings import SAMPLE_LANDING, load_settings
+from pipelines.runner import RunOutcome, run_pipeline
+from pipelines.settings import SAMPLE_LANDING, Settings, load_settings
 from tests.dbt_command import dbt, empty_sources
+from tests.once import built_once
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
@@ -120,20 +121,27 @@ AS_AT = dt.date(2026, 10, 1)
 
 
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory):
-    """`sinstats run` on the committed sample, as `make run` does (about 25 s). Tests must not change it."""
-    root = tmp_path_factory.mktemp("sample_run")
-    settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish")
-    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
-    return settings, outcome
+def sample_run(tmp_path_factory, worker_id):
+    """`sinstats run` on the committed sample, as `make run` does (about 25 s), once for every worker
+    (tests/once.py). Tests must not change it."""
+
+    def build(root: Path) -> tuple[Settings, RunOutcome]:
+        settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish")
+        return settings, run_pipeline(settings, AS_AT, progress=lambda _line: None)
+
+    return built_once(tmp_path_factory, worker_id, "sample_run", build)
 
 
 @pytest.fixture(scope="session")
-def empty_build(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+def empty_build(tmp_path_factory, worker_id) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
     """`dbt build --empty` on a warehouse with no extract rows: every model made with no rows, each
-    after its dbt unit tests. The database, the dbt work folder (target/, logs/) and dbt's result.
-    Tests must not change it: a test that writes rows works on a copy of the database."""
-    work = tmp_path_factory.mktemp("empty_build")
-    database = work / "empty.duckdb"
-    empty_sources(database)
-    return database, work, dbt(["build", "--empty"], database, work)
+    after its dbt unit tests. The database, the dbt work folder (target/, logs/) and dbt's result,
+    once for every worker (tests/once.py). Tests must not change it: a test that writes rows works
+    on a copy of the database."""
+
+    def build(work: Path) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+        database = work / "empty.duckdb"
+        empty_sources(database)
+        return database, work, dbt(["build", "--empty"], database, work)
+
+    return built_once(tmp_path_factory, worker_id, "empty_build", build)

@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from pipelines.runner import run_pipeline
-from pipelines.settings import load_settings
+from pipelines.settings import Settings, load_settings
 from tests.browser.test_dashboards import ARGS, CHART_PAGES, CHROMIUM, PAGES
 from tests.conftest import AS_AT, VALID_LA_CONTEXT, VALID_REVIEW, notification, write_csv
+from tests.once import built_once
 
 pytestmark = pytest.mark.browser
 
@@ -25,31 +26,35 @@ FORMULAS = ("=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)")
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile")
-    landing = root / "landing"
-    landing.mkdir()
-    good = [notification(notification_id=f"SIN-{n:06d}") for n in range(1, 6)]
-    bad = [
-        notification(notification_id="SIN-000901", la_code=SCRIPT_CLOSE),
-        notification(notification_id="SIN-000902", la_code=SCRIPT),
-        notification(notification_id="SIN-000903", la_code=IMAGE, nature=SVG),
-        notification(notification_id=IMAGE, child_ethnicity=SCRIPT_CLOSE),
-        *(notification(notification_id=f"SIN-00091{i}", la_code=f) for i, f in enumerate(FORMULAS)),
-    ]
-    write_csv(landing / "notifications_20240405.csv", good + bad)
-    write_csv(
-        landing / "reviews_20240405.csv",
-        [VALID_REVIEW, {**VALID_REVIEW, "notification_id": SCRIPT_CLOSE, "rapid_review_outcome": SCRIPT}],
-    )
-    write_csv(landing / "la_context_2024.csv", [VALID_LA_CONTEXT, {**VALID_LA_CONTEXT, "la_code": SCRIPT_CLOSE}])
-    (landing / f"notifications_20240406_{IMAGE}.csv").write_bytes(b"")  # rejected, and named on a page
-    (landing / f"notes {IMAGE}.txt").write_text("not an extract")  # not recognised, and listed on a page
-    write_csv(landing / "notifications_20240407.csv", [{"notification_id": SCRIPT_CLOSE, SCRIPT: "x"}])
-    settings = load_settings(landing, root / "warehouse" / "sin.duckdb", root / "publish")
-    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
-    assert outcome.success, outcome.failures
-    return settings
+def hostile_run(tmp_path_factory, worker_id):
+    """A run over a landing folder of hostile values, once for every worker (tests/once.py)."""
+
+    def build(root: Path) -> Settings:
+        landing = root / "landing"
+        landing.mkdir()
+        good = [notification(notification_id=f"SIN-{n:06d}") for n in range(1, 6)]
+        bad = [
+            notification(notification_id="SIN-000901", la_code=SCRIPT_CLOSE),
+            notification(notification_id="SIN-000902", la_code=SCRIPT),
+            notification(notification_id="SIN-000903", la_code=IMAGE, nature=SVG),
+            notification(notification_id=IMAGE, child_ethnicity=SCRIPT_CLOSE),
+            *(notification(notification_id=f"SIN-00091{i}", la_code=f) for i, f in enumerate(FORMULAS)),
+        ]
+        write_csv(landing / "notifications_20240405.csv", good + bad)
+        write_csv(
+            landing / "reviews_20240405.csv",
+            [VALID_REVIEW, {**VALID_REVIEW, "notification_id": SCRIPT_CLOSE, "rapid_review_outcome": SCRIPT}],
+        )
+        write_csv(landing / "la_context_2024.csv", [VALID_LA_CONTEXT, {**VALID_LA_CONTEXT, "la_code": SCRIPT_CLOSE}])
+        (landing / f"notifications_20240406_{IMAGE}.csv").write_bytes(b"")  # rejected, and named on a page
+        (landing / f"notes {IMAGE}.txt").write_text("not an extract")  # not recognised, and listed on a page
+        write_csv(landing / "notifications_20240407.csv", [{"notification_id": SCRIPT_CLOSE, SCRIPT: "x"}])
+        settings = load_settings(landing, root / "warehouse" / "sin.duckdb", root / "publish")
+        outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
+        assert outcome.success, outcome.failures
+        return settings
+
+    return built_once(tmp_path_factory, worker_id, "hostile", build)
 
 
 def test_the_hostile_rows_were_quarantined_not_lost(hostile_run):

@@ -21,6 +21,7 @@ from pipelines.ingest.assets import files_that_do_not_add_up
 from pipelines.runner import run_pipeline
 from pipelines.settings import load_settings
 from tests.conftest import notification, write_csv
+from tests.once import built_once
 
 pytestmark = pytest.mark.e2e
 SINSTATS = str(Path(sys.executable).with_name("sinstats"))
@@ -67,14 +68,18 @@ def landing(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory) -> Path:
+def first_run(tmp_path_factory, worker_id) -> Path:
     """A generated landing folder (`landing/`) and a first completed run over it (`w/`, `publish/`),
-    made once: each test that starts from there takes a copy (`copy_of`)."""
-    root = tmp_path_factory.mktemp("first_run")
-    first = start_run(root, generated(root / "landing"))
-    output = first.communicate(timeout=300)[0]
-    assert first.returncode == 0, output
-    return root
+    made once for every worker (tests/once.py): each test that starts from there takes a copy
+    (`copy_of`)."""
+
+    def build(root: Path) -> Path:
+        first = start_run(root, generated(root / "landing"))
+        output = first.communicate(timeout=300)[0]
+        assert first.returncode == 0, output
+        return root
+
+    return built_once(tmp_path_factory, worker_id, "unattended_first_run", build)
 
 
 def copy_of(first_run: Path, tmp_path: Path) -> Path:

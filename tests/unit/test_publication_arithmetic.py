@@ -4,10 +4,12 @@ real dbt macros of dbt/macros/publication.sql, with every expected value worked 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from tests.dbt_command import dbt
+from tests.once import built_once
 
 # The values each macro is shown on: (a, b) pairs, with the expected figures worked by hand below.
 REGIONAL = [(n, 0) for n in (0, 1, 4, 5, 14, 15, 25, 35, 44, 45, 105)]
@@ -21,26 +23,29 @@ MACROS = {
 
 
 @pytest.fixture(scope="module")
-def shown(tmp_path_factory) -> dict[str, dict[tuple[int, int], object]]:
+def shown(tmp_path_factory, worker_id) -> dict[str, dict[tuple[int, int], object]]:
     """Each macro applied to its values by one `dbt show` (one dbt process for the three): by macro,
-    (a, b) -> the figure shown."""
-    work = tmp_path_factory.mktemp("arithmetic")
-    parts = [
-        f"select '{name}' as macro, a, b, {select} as shown "
-        f"from (values {', '.join(f'({a}, {b})' for a, b in values)}) as t (a, b)"
-        for name, (select, values) in MACROS.items()
-    ]
-    query = f"select * from ({' union all '.join(parts)}) order by macro, a, b"
-    result = dbt(
-        ["show", "--inline", query, "--output", "json", "--quiet", "--limit", "100"], work / "show.duckdb", work
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    rows: list[dict[str, object]] = json.loads(result.stdout)["show"]
-    by_macro: dict[str, dict[tuple[int, int], object]] = {name: {} for name in MACROS}
-    for row in rows:
-        by_macro[str(row["macro"])][(int(str(row["a"])), int(str(row["b"])))] = row["shown"]
-    assert {name: len(values) for name, values in by_macro.items()} == {n: len(v) for n, (_, v) in MACROS.items()}
-    return by_macro
+    (a, b) -> the figure shown. Once for every worker (tests/once.py)."""
+
+    def build(work: Path) -> dict[str, dict[tuple[int, int], object]]:
+        parts = [
+            f"select '{name}' as macro, a, b, {select} as shown "
+            f"from (values {', '.join(f'({a}, {b})' for a, b in values)}) as t (a, b)"
+            for name, (select, values) in MACROS.items()
+        ]
+        query = f"select * from ({' union all '.join(parts)}) order by macro, a, b"
+        result = dbt(
+            ["show", "--inline", query, "--output", "json", "--quiet", "--limit", "100"], work / "show.duckdb", work
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        rows: list[dict[str, object]] = json.loads(result.stdout)["show"]
+        by_macro: dict[str, dict[tuple[int, int], object]] = {name: {} for name in MACROS}
+        for row in rows:
+            by_macro[str(row["macro"])][(int(str(row["a"])), int(str(row["b"])))] = row["shown"]
+        assert {name: len(values) for name, values in by_macro.items()} == {n: len(v) for n, (_, v) in MACROS.items()}
+        return by_macro
+
+    return built_once(tmp_path_factory, worker_id, "arithmetic", build)
 
 
 def test_regional_counts_round_half_away_from_zero_to_the_nearest_10_and_a_small_count_is_k(shown):
