@@ -121,7 +121,7 @@ AS_AT = dt.date(2026, 10, 1)
 
 
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory, worker_id):
+def sample_run(tmp_path_factory):
     """`sinstats run` on the committed sample, as `make run` does (about 25 s), once for every worker
     (tests/once.py). Tests must not change it."""
 
@@ -129,11 +129,11 @@ def sample_run(tmp_path_factory, worker_id):
         settings = load_settings(SAMPLE_LANDING, root / "warehouse" / "sin.duckdb", root / "publish")
         return settings, run_pipeline(settings, AS_AT, progress=lambda _line: None)
 
-    return built_once(tmp_path_factory, worker_id, "sample_run", build)
+    return built_once(tmp_path_factory, "sample_run", build)
 
 
 @pytest.fixture(scope="session")
-def empty_build(tmp_path_factory, worker_id) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+def empty_build(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
     """`dbt build --empty` on a warehouse with no extract rows: every model made with no rows, each
     after its dbt unit tests. The database, the dbt work folder (target/, logs/) and dbt's result,
     once for every worker (tests/once.py). Tests must not change it: a test that writes rows works
@@ -144,4 +144,4 @@ def empty_build(tmp_path_factory, worker_id) -> tuple[Path, Path, subprocess.Com
         empty_sources(database)
         return database, work, dbt(["build", "--empty"], database, work)
 
-    return built_once(tmp_path_factory, worker_id, "empty_build", build)
+    return built_once(tmp_path_factory, "empty_build", build)

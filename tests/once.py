@@ -13,6 +13,7 @@ every worker alike, so each gets its own copy of the objects.
 from __future__ import annotations
 
 import fcntl
+import os
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -24,11 +25,12 @@ T = TypeVar("T")
 RESULT = "result.pickle"
 
 
-def built_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, build: Callable[[Path], T]) -> T:
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], T]) -> T:
     """`build(folder)`, run once per `make test` under the workers' shared folder (once per session
-    when pytest runs without workers). A build that fails leaves its folder without a result: a
-    worker that asks later fails too, naming it, rather than build over what it left."""
-    if worker_id == "master":
+    when pytest runs without workers: `-n 0`, or `-p no:xdist`). A build that fails leaves its
+    folder without a result: a worker that asks later fails too, naming it, rather than build over
+    what it left."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # set by pytest-xdist in each worker ("gw0", ...)
         return build(tmp_path_factory.mktemp(name))
     shared = tmp_path_factory.getbasetemp().parent  # the run's folder, holding popen-gw0, popen-gw1, ...
     folder, result = shared / name, shared / name / RESULT

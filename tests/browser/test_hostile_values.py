@@ -26,7 +26,7 @@ FORMULAS = ("=1+1", "+SUM(A1)", "-2+3", "@SUM(A1)")
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory, worker_id):
+def hostile_run(tmp_path_factory):
     """A run over a landing folder of hostile values, once for every worker (tests/once.py)."""
 
     def build(root: Path) -> Settings:
@@ -54,7 +54,7 @@ def hostile_run(tmp_path_factory, worker_id):
         assert outcome.success, outcome.failures
         return settings
 
-    return built_once(tmp_path_factory, worker_id, "hostile", build)
+    return built_once(tmp_path_factory, "hostile", build)
 
 
 def test_the_hostile_rows_were_quarantined_not_lost(hostile_run):

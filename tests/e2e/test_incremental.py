@@ -241,7 +241,7 @@ def incremental_settings(landing: Path, root: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def first_day_build(tmp_path_factory, worker_id) -> FirstDay:
+def first_day_build(tmp_path_factory) -> FirstDay:
     def build(root: Path) -> FirstDay:
         series, landing = first_day(root, 5)
         outcome = run_pipeline(incremental_settings(landing, root), FIRST_DAY, progress=lambda _line: None)
@@ -249,7 +249,7 @@ def first_day_build(tmp_path_factory, worker_id) -> FirstDay:
         assert outcome.nothing_new_since is None
         return FirstDay(root, series, dbt_log_name(outcome))
 
-    return built_once(tmp_path_factory, worker_id, "first_day", build)
+    return built_once(tmp_path_factory, "first_day", build)
 
 
 def built_from_scratch(landing: Path, folder: Path, as_at: dt.date) -> Settings:
@@ -655,7 +655,7 @@ def moved_to_another_year(first_day_build: FirstDay, tmp_path: Path) -> tuple[Se
 
 
 @pytest.fixture(scope="session")
-def moved_full_rebuild(first_day_build: FirstDay, tmp_path_factory, worker_id) -> Settings:
+def moved_full_rebuild(first_day_build: FirstDay, tmp_path_factory) -> Settings:
     """A warehouse built from scratch as at FIRST_DAY over the files `moved_to_another_year` leaves:
     what both tests of the moved notification compare their incremental builds with."""
 
@@ -663,7 +663,7 @@ def moved_full_rebuild(first_day_build: FirstDay, tmp_path_factory, worker_id) -
         _, landing, _ = moved_to_another_year(first_day_build, root)
         return built_from_scratch(landing, root / "full", FIRST_DAY)
 
-    return built_once(tmp_path_factory, worker_id, "moved_full", build)
+    return built_once(tmp_path_factory, "moved_full", build)
 
 
 def equals_a_full_rebuild(settings: Settings, full: Settings) -> None:

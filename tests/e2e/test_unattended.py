@@ -68,7 +68,7 @@ def landing(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory, worker_id) -> Path:
+def first_run(tmp_path_factory) -> Path:
     """A generated landing folder (`landing/`) and a first completed run over it (`w/`, `publish/`),
     made once for every worker (tests/once.py): each test that starts from there takes a copy
     (`copy_of`)."""
@@ -79,7 +79,7 @@ def first_run(tmp_path_factory, worker_id) -> Path:
         assert first.returncode == 0, output
         return root
 
-    return built_once(tmp_path_factory, worker_id, "unattended_first_run", build)
+    return built_once(tmp_path_factory, "unattended_first_run", build)
 
 
 def copy_of(first_run: Path, tmp_path: Path) -> Path:

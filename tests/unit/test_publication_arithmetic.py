@@ -23,7 +23,7 @@ MACROS = {
 
 
 @pytest.fixture(scope="module")
-def shown(tmp_path_factory, worker_id) -> dict[str, dict[tuple[int, int], object]]:
+def shown(tmp_path_factory) -> dict[str, dict[tuple[int, int], object]]:
     """Each macro applied to its values by one `dbt show` (one dbt process for the three): by macro,
     (a, b) -> the figure shown. Once for every worker (tests/once.py)."""
 
@@ -45,7 +45,7 @@ def shown(tmp_path_factory, worker_id) -> dict[str, dict[tuple[int, int], object
         assert {name: len(values) for name, values in by_macro.items()} == {n: len(v) for n, (_, v) in MACROS.items()}
         return by_macro
 
-    return built_once(tmp_path_factory, worker_id, "arithmetic", build)
+    return built_once(tmp_path_factory, "arithmetic", build)
 
 
 def test_regional_counts_round_half_away_from_zero_to_the_nearest_10_and_a_small_count_is_k(shown):
