@@ -1,7 +1,8 @@
-"""A session fixture's work done once for the whole `make test`, however many pytest-xdist workers
-share it.
+"""A shared fixture's work (session- or module-scoped) done once for the whole `make test`, however
+many pytest-xdist workers share it.
 
-Each xdist worker is a pytest session of its own, so a session-scoped fixture runs once per worker:
+Each xdist worker is a pytest session of its own, so a session-scoped fixture runs once per worker
+(and a module-scoped one once per worker that runs a test of its module):
 with two workers the sample run and the first incremental day were each built twice. pytest-xdist's
 documented way ("Making session-scoped fixtures execute only once") is a folder that every worker
 of the run shares, beside their own temporary folders, and a lock: the first worker to ask builds
