@@ -1,4 +1,5 @@
-"""Serving a good run: the publish folders and the analysts' copy, each replaced whole by one rename."""
+"""Serving a good run: the publish folders and the analysts' copy, each replaced whole by one rename,
+all the renames at the end, after everything that takes room is written."""
 
 import datetime as dt
 import os
@@ -13,6 +14,7 @@ from dashboards.page import render_index
 from pipelines.lock import STORAGE_VERSION, connect_when_free, storage_version
 from pipelines.publish.assets import VERSIONS_FOLDER, staging
 from pipelines.resources import Workspace
+from pipelines.settings import Settings
 from pipelines.transform import state
 
 GROUP = "serve"
@@ -62,14 +64,13 @@ def prune_versions(publish: Path, keep: int = 2) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+def ready_copy(settings: Settings) -> Path:
+    """Where a run leaves its analysts' copy, complete, until the publication step renames it into place."""
+    return settings.analysts_copy.with_name(settings.analysts_copy.name + ".next")
 
 
 @asset(
-    key=AssetKey(["serve", "publication"]),
+    key=AssetKey(["serve", "analysts_copy"]),
     group_name=GROUP,
     deps=[
         AssetKey(["pages", "release_page"]),
@@ -79,27 +80,15 @@ def write_atomically(path: Path, text: str) -> None:
         AssetKey(["pages", "feedback_files"]),
         AssetKey(["pages", "panel_lists"]),
     ],
-    description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version) and PUBLISH/index.html",
-)
-def publication(context: AssetExecutionContext, workspace: Workspace) -> None:
-    settings = workspace.settings
-    built = staging(settings.publish, context.run.run_id)
-    point(settings.current, built / "current")
-    point(settings.internal, built / "internal")
-    write_atomically(settings.publish / INDEX, render_index(workspace.as_at.isoformat(), PAGES))
-    # Versions of earlier runs, and of runs that stopped half-way, are no longer needed.
-    prune_versions(settings.publish)
-    context.log.info(f"published to {settings.current} and {settings.internal}")
-
-
-@asset(
-    key=AssetKey(["serve", "analysts_copy"]),
-    group_name=GROUP,
-    deps=[AssetKey(["serve", "publication"])],
-    description="<warehouse>_analysts.duckdb: what `sinstats sql` and analysts read",
+    description="<warehouse>_analysts.duckdb.next: this run's analysts' copy, complete beside the one "
+    "analysts read (the publication step puts it in place)",
 )
 def analysts_copy(context: AssetExecutionContext, workspace: Workspace) -> None:
-    """Copy the warehouse file into a new file beside it, then rename that into place.
+    """Record the run as built, then copy the warehouse file into a new file beside the analysts' copy.
+
+    The record comes first so that the copy holds it too. A later run with nothing new stops early
+    only when PUBLISH/current points at the recorded run's version (pipelines/ingest/assets.py), so a
+    run that stops between here and its publication is not taken for one whose results are served.
 
     The warehouse is kept in the storage format DuckDB 1.x clients read (pipelines/lock.py), so the
     copy is a copy of the file's bytes once everything is written into it (0.2 s for 400 MB, where
@@ -107,30 +96,57 @@ def analysts_copy(context: AssetExecutionContext, workspace: Workspace) -> None:
     version is rewritten in that format once, here, and is copied as bytes from then on.
     """
     settings = workspace.settings
-    partial = settings.analysts_copy.with_name(settings.analysts_copy.name + ".partial")
-    partial.unlink(missing_ok=True)
-    with connect_when_free(settings.warehouse) as connection:
-        convert = not storage_version(connection).startswith(STORAGE_VERSION.split(".")[0] + ".")
+    ready = ready_copy(settings)
+    ready.unlink(missing_ok=True)
+    try:
+        with connect_when_free(settings.warehouse) as connection:
+            state.record_good_run(connection, context.run.run_id, workspace.as_at, workspace.run_key(connection))
+            convert = not storage_version(connection).startswith(STORAGE_VERSION.split(".")[0] + ".")
+            if convert:
+                write_analysts_copy(connection, ready)
+            else:
+                connection.execute("checkpoint")
+        wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
         if convert:
-            write_analysts_copy(connection, partial)
+            converted = settings.warehouse.with_name(settings.warehouse.name + ".converting")
+            shutil.copyfile(ready, converted)
+            os.replace(converted, settings.warehouse)
+            wal.unlink(missing_ok=True)  # the old file's, already in the tables copied
+            context.log.info(f"the warehouse was rewritten in storage format {STORAGE_VERSION}")
         else:
-            connection.execute("checkpoint")
-    wal = settings.warehouse.with_name(settings.warehouse.name + ".wal")
-    if convert:
-        converted = settings.warehouse.with_name(settings.warehouse.name + ".converting")
-        shutil.copyfile(partial, converted)
-        os.replace(converted, settings.warehouse)
-        wal.unlink(missing_ok=True)  # the old file's, already in the tables copied
-        context.log.info(f"the warehouse was rewritten in storage format {STORAGE_VERSION}")
-    else:
-        if wal.exists():
-            raise RuntimeError(f"{wal} is still there after a checkpoint: the warehouse is not copied")
-        shutil.copyfile(settings.warehouse, partial)
-    os.replace(partial, settings.analysts_copy)
-    context.log.info(f"analysts' copy replaced: {settings.analysts_copy}")
-    # The run is good: a later run with nothing new can stop after its ingest.
-    with connect_when_free(settings.warehouse) as connection:
-        state.record_good_run(connection, context.run.run_id, workspace.as_at, workspace.run_key(connection))
+            if wal.exists():
+                raise RuntimeError(f"{wal} is still there after a checkpoint: the warehouse is not copied")
+            shutil.copyfile(settings.warehouse, ready)
+    except BaseException:
+        ready.unlink(missing_ok=True)  # a part-written copy would only take room on a disk that may be full
+        raise
+    context.log.info(f"analysts' copy ready: {ready}")
+
+
+@asset(
+    key=AssetKey(["serve", "publication"]),
+    group_name=GROUP,
+    deps=[AssetKey(["serve", "analysts_copy"])],
+    description="PUBLISH/current/ and PUBLISH/internal/ (links to this run's version), PUBLISH/index.html "
+    "and the analysts' copy, each put in place by one rename",
+)
+def publication(context: AssetExecutionContext, workspace: Workspace) -> None:
+    """Everything that takes room is written first; then only renames, which a full disk cannot stop,
+    so a run that stops before them leaves the old published files and analysts' copy as they were."""
+    settings = workspace.settings
+    built = staging(settings.publish, context.run.run_id)
+    ready = ready_copy(settings)
+    if not ready.exists():
+        raise FileNotFoundError(f"{ready} is missing: materialize serve/analysts_copy in the same run")
+    index = settings.publish / f"{INDEX}.partial"
+    index.write_text(render_index(workspace.as_at.isoformat(), PAGES), encoding="utf-8")
+    os.replace(ready, settings.analysts_copy)
+    point(settings.internal, built / "internal")
+    point(settings.current, built / "current")  # last: a later run reads this link to see what is served
+    os.replace(index, settings.publish / INDEX)
+    # Versions of earlier runs, and of runs that stopped half-way, are no longer needed.
+    prune_versions(settings.publish)
+    context.log.info(f"published to {settings.current} and {settings.internal}; analysts' copy replaced")
 
 
 def write_analysts_copy(connection: duckdb.DuckDBPyConnection, target: Path) -> None:

@@ -69,6 +69,29 @@ def test_a_run_that_fills_the_disk_stops_in_one_line_and_the_next_equals_a_clean
         assert filecmp.cmp(folder / "p" / "current" / name, settings.current / name, shallow=False), name
 
 
+def _mb(folder: Path) -> float:
+    """Room the files under `folder` take, as a tmpfs counts it (whole blocks)."""
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file() and not p.is_symlink()) / 2**20
+
+
+def test_a_disk_that_fills_while_the_analysts_copy_is_written_publishes_nothing(disk, sample_run):
+    """Room for all a run writes but the last third of its analysts' copy, the last thing it writes:
+    the run gets past every page and open-data file and stops in the copy, before anything is
+    served. (It once re-pointed the published links first, and then said nothing was published.)"""
+    folder, resize = disk
+    settings, _ = sample_run
+    whole = _mb(settings.warehouse.parent) + _mb(settings.current.resolve().parent)  # one run's version
+    resize(whole - settings.analysts_copy.stat().st_blocks * 512 / 2**20 / 3)
+    options = ["--landing", str(settings.landing), "--warehouse", str(folder / "w" / "sin.duckdb")]
+    full = sinstats("run", *options, "--publish", str(folder / "p"), "--as-at", AS_AT.isoformat())
+    assert full.returncode == 1 and "Traceback" not in full.stdout + full.stderr
+    assert "write the open-data files: done" in full.stdout, full.stdout[-2000:]
+    assert full.stderr.strip().splitlines()[-1].endswith("nothing was published and the analysts' copy is unchanged")
+    assert not (folder / "p" / "current").exists() and not (folder / "p" / "internal").exists()
+    assert not (folder / "p" / "index.html").exists()
+    assert sorted(p.name for p in (folder / "w").glob("sin_analysts*")) == []
+
+
 def test_a_release_that_fills_the_disk_replaces_nothing_and_the_next_one_succeeds(disk, sample_run):
     folder, resize = disk
     settings, _ = sample_run

@@ -375,6 +375,15 @@ def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_every
         "bank holidays",
     ]
     assert settings.current.resolve() == published
+    # A run is recorded just before its analysts' copy is made: one that stopped before it re-pointed
+    # PUBLISH/current (here, current left on another run's version) is not nothing new.
+    other = published.parent.with_name("an-earlier-run")
+    shutil.copytree(published.parent, other)
+    (settings.publish / "current").unlink()
+    (settings.publish / "current").symlink_to(other.relative_to(settings.publish) / "current")
+    served_again = run_pipeline(settings, day, progress=lambda _line: None)
+    assert served_again.success and served_again.nothing_new_since is None
+    assert settings.current.resolve().parent.name == served_again.log.stem != published.parent.name
     # A new as-at date is not nothing new; --full-refresh rebuilds every model.
     assert run_pipeline(settings, day + dt.timedelta(days=1), progress=lambda _line: None).nothing_new_since is None
     assert build_mode(settings) == "incremental"
