@@ -227,6 +227,7 @@ class Execution:
     failures: list[str]
     events: list[DagsterEvent]
     log: Path | None = None
+    run_id: str | None = None
 
     def materialization(self, key: str) -> dict[str, Any]:
         """The metadata of the asset `key`'s materialisation in this run (empty when it has none)."""
@@ -309,7 +310,11 @@ def execute(
     if not result.success and not failures:
         failures.append(f"the run failed; see {handler.path}")
     return Execution(
-        success=result.success and not failures, failures=failures, events=list(result.all_events), log=handler.path
+        success=result.success and not failures,
+        failures=failures,
+        events=list(result.all_events),
+        log=handler.path,
+        run_id=result.run_id,
     )
 
 
@@ -323,6 +328,7 @@ def run_pipeline(
     """Materialise every asset of `run_everything` once, as at `as_at` (every model in full when asked)."""
     from pipelines.publish.assets import OPEN_DATA_FILES
     from pipelines.reference.assets import bank_holidays_contents
+    from pipelines.serve.assets import discard_version
     from pipelines.transform.manifest import ensure_manifest, read_manifest
     from pipelines.transform.state import nodes_to_leave
     from schemas.policy import policy_from_values, policy_values
@@ -338,6 +344,8 @@ def run_pipeline(
         sources = bank_holidays_contents(as_at, policy_from_values(values).calendar_start)
         left = nodes_to_leave(settings.warehouse, manifest, values, sources)
     execution = execute(settings, "run_everything", config, display or Lines(progress), left)
+    if not execution.success and execution.run_id:
+        discard_version(settings.publish, execution.run_id)  # never served; on a full disk, room back
     observed = execution.observation("raw/loaded_files")
     report = (execution.materialization("raw/loaded_files") or observed).get("report", {})
     outcome = RunOutcome(

@@ -51,12 +51,24 @@ def point(link: Path, target: Path) -> None:
     os.replace(temporary, link)
 
 
+def linked_versions(publish: Path) -> set[Path]:
+    """The folders PUBLISH/current and PUBLISH/internal point at."""
+    return {(publish / name).resolve() for name in ("current", "internal") if (publish / name).is_symlink()}
+
+
+def discard_version(publish: Path, run_id: str) -> None:
+    """Remove what a failed run wrote for publication, unless a link points into it."""
+    folder = staging(publish, run_id)
+    if folder.is_dir() and not any(link.is_relative_to(folder.resolve()) for link in linked_versions(publish)):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def prune_versions(publish: Path, keep: int = 2) -> None:
     """Remove published versions no link points to, keeping the newest `keep` (the last good ones)."""
     versions = publish / VERSIONS_FOLDER
     if not versions.is_dir():
         return
-    linked = {(publish / name).resolve() for name in ("current", "internal") if (publish / name).is_symlink()}
+    linked = linked_versions(publish)
     candidates = sorted(versions.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
     in_use = {folder for folder in candidates if any(link.is_relative_to(folder) for link in linked)}
     for folder in candidates[keep:]:

@@ -90,6 +90,8 @@ def test_a_disk_that_fills_while_the_analysts_copy_is_written_publishes_nothing(
     assert not (folder / "p" / "current").exists() and not (folder / "p" / "internal").exists()
     assert not (folder / "p" / "index.html").exists()
     assert sorted(p.name for p in (folder / "w").glob("sin_analysts*")) == []
+    # What the run wrote for publication is removed too: on a full disk it would only take room.
+    assert list((folder / "p").rglob("*")) == [folder / "p" / ".versions"]
 
 
 def test_a_release_that_fills_the_disk_replaces_nothing_and_the_next_one_succeeds(disk, sample_run):
