@@ -23,8 +23,8 @@ from dagster import (
 
 from pipelines.ingest.load import PHASES, FileOutcome, ingest_landing
 from pipelines.lock import connect_when_free, readable
-from pipelines.publish.assets import served
 from pipelines.resources import Workspace
+from pipelines.serve.assets import served
 from pipelines.transform import state
 from schemas.contracts import CONTRACTS
 
@@ -91,11 +91,7 @@ def landing_extracts(
             last_good = state.unchanged_since(connection, workspace.run_key(connection))
         # A damaged analysts' copy is made again even when nothing is new (`sinstats sql` says so), and
         # a run recorded as built whose publication did not happen (a full disk) is served again.
-        if (
-            last_good is not None
-            and readable(settings.analysts_copy)
-            and served(settings.current, settings.publish, last_good[0])
-        ):
+        if last_good is not None and readable(settings.analysts_copy) and served(settings, last_good[0]):
             run_id, as_at = last_good
             context.log.info(
                 f"{NOTHING_NEW_MESSAGE} ({run_id}, as at {as_at}): no file, the same as-at "

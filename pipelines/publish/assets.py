@@ -27,11 +27,6 @@ def staging(publish: Path, run_id: str) -> Path:
     return publish / VERSIONS_FOLDER / run_id
 
 
-def served(current: Path, publish: Path, run_id: str) -> bool:
-    """Whether the link PUBLISH/current points at the version run `run_id` published."""
-    return current.is_symlink() and current.resolve() == (staging(publish, run_id) / "current").resolve()
-
-
 def files_with_figures(connection: duckdb.DuckDBPyConnection) -> list[str]:
     """The open-data files whose publish table has rows: a series that starts later than the last
     year published (care leaver deaths before 2025) has none, and no file is written for it."""

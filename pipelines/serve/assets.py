@@ -56,6 +56,12 @@ def linked_versions(publish: Path) -> set[Path]:
     return {(publish / name).resolve() for name in ("current", "internal") if (publish / name).is_symlink()}
 
 
+def served(settings: Settings, run_id: str) -> bool:
+    """Whether PUBLISH/current points at the version run `run_id` published."""
+    current = settings.current
+    return current.is_symlink() and current.resolve() == (staging(settings.publish, run_id) / "current").resolve()
+
+
 def discard_version(publish: Path, run_id: str) -> None:
     """Remove what a failed run wrote for publication, unless a link points into it."""
     folder = staging(publish, run_id)
