@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource, InitResourceContext
+from dagster import ConfigurableResource, InitResourceContext, ResourceDefinition
 from pydantic import PrivateAttr
 
 from pipelines.lock import warehouse_lock
@@ -134,5 +134,6 @@ def resources_for(settings: Settings) -> dict[str, object]:
         "locations": locations,
         "run": run,
         "workspace": Workspace(locations=locations, run=run),
-        "dbt": dbt_cli(),
+        # The process's one dbt resource, as it is: given to every run rather than a copy made per run.
+        "dbt": ResourceDefinition.hardcoded_resource(dbt_cli()),
     }

@@ -3,6 +3,8 @@ The manifest is in `manifest.py`."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
 from dagster_dbt import DbtCliResource, DbtProject
 
@@ -14,9 +16,12 @@ from pipelines.transform.state import BuildPlan
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+@cache
 def dbt_cli() -> DbtCliResource:
     """Dagster's dbt resource, as documented: the project (profiles.yml inside) and the dbt installed
-    beside this Python (so a run need not have the environment's `bin` on its PATH)."""
+    beside this Python (so a run need not have the environment's `bin` on its PATH). One object per
+    process: the resource asks dbt its version (`dbt --version`, a process of its own: 2.3 s) once per
+    object, and a process that runs several runs (the tests, a notebook) need ask only once."""
     return DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE))
 
 
