@@ -365,10 +365,12 @@ def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_every
     first = run_pipeline(settings, day, progress=lambda _line: None)
     assert first.success and first.nothing_new_since is None
     published = settings.current.resolve()
+    files = {p.name: p.read_bytes() for p in published.iterdir() if p.is_file()}
     lines: list[str] = []
     again = run_pipeline(settings, day, progress=lines.append)
     assert again.success and again.nothing_new_since is not None
     assert "nothing new since the last good run" in again.summary()
+    assert {f["status"] for f in again.report["files"]} == {"already_seen"}
     # Only the ingest and the bank holidays ran: no model, no page, no new published version.
     assert [line.split(":")[0] for line in lines if "done in" in line] == [
         "read, validate and load the extracts",
@@ -384,6 +386,9 @@ def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_every
     served_again = run_pipeline(settings, day, progress=lambda _line: None)
     assert served_again.success and served_again.nothing_new_since is None
     assert settings.current.resolve().parent.name == served_again.log.stem != published.parent.name
+    # Built again from the files it had already loaded (it loads none): the same files, byte for byte.
+    assert {f["status"] for f in served_again.report["files"]} == {"already_seen"}
+    assert {p.name: p.read_bytes() for p in settings.current.iterdir() if p.is_file()} == files
     # A new as-at date is not nothing new; --full-refresh rebuilds every model.
     assert run_pipeline(settings, day + dt.timedelta(days=1), progress=lambda _line: None).nothing_new_since is None
     assert build_mode(settings) == "incremental"

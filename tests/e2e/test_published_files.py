@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 import pytest
 
 from pipelines.publish.assets import OPEN_DATA_FILES
 from pipelines.publish.standard import check_files
 from tests.e2e.published import attack, ranges, rows
+from tests.once import built_once
 
 pytestmark = pytest.mark.e2e
 
@@ -260,15 +262,36 @@ def test_the_current_files_hold_complete_years_only(sample_run):
             assert years == {str(y) for y in range(first, 2027)}, (name, level)
 
 
-def test_the_year_in_progress_is_on_the_internal_pages_only_marked_provisional(tmp_path):
-    """As at 1 October 2026: a notification of June 2025 (year 2026, complete) and one of June 2026
-    (year 2027, in progress). Only the first is in the files; both are on the internal page, the second
-    marked year to date, provisional."""
+# Two small scenarios in one landing folder, built once (as at 1 October 2026) for the two tests below:
+# a notification in a year that is complete and one in the year in progress; and LA context for 2024
+# from every LA live then but one.
+MISSING_CONTEXT = "805"
+
+
+def live_las_2024() -> dict[str, str]:
+    """LA code -> region code of every LA live at some time in reporting year 2024 (the reference list)."""
+    from schemas.reference import local_authority_periods
+
+    first, last = dt.date(2023, 4, 1), dt.date(2024, 3, 31)
+    return {
+        p.old_la_code: p.region_code
+        for p in local_authority_periods()
+        if p.start <= last and (p.end is None or p.end >= first)
+    }
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory):
+    """Once for every worker (tests/once.py); tests must not change it."""
+    return built_once(tmp_path_factory, "small_run", small_landing_run)
+
+
+def small_landing_run(root):
     from pipelines.runner import run_pipeline
     from pipelines.settings import load_settings
     from tests.conftest import AS_AT, notification, write_csv
 
-    landing = tmp_path / "landing"
+    landing = root / "landing"
     landing.mkdir()
     write_csv(
         landing / "notifications_20260701.csv",
@@ -288,41 +311,7 @@ def test_the_year_in_progress_is_on_the_internal_pages_only_marked_provisional(t
             ),
         ],
     )
-    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
-    assert run_pipeline(settings, AS_AT, progress=lambda _line: None).success
-    totals = rows(settings.current / "sin_total_notifications.csv")
-    assert {r["time_period"] for r in totals} == {str(y) for y in range(2019, 2027)}
-    assert (
-        next(r for r in totals if (r["time_period"], r["nature_of_notification"]) == ("2026", "Total"))[
-            "number_notifications"
-        ]
-        == "1"
-    )
-    page = (settings.internal / "timeliness.html").read_text(encoding="utf-8")
-    assert "2027 Q1 (year to date, provisional)" in page
-    assert "2026 Q1" in page and "2026 Q1 (year to date" not in page
-
-
-def test_an_area_with_one_live_la_missing_its_context_gets_x_and_the_others_their_sums(tmp_path):
-    """Every live LA has 1,000 children but one, which has no la_context row: its region and England are x;
-    every other region is 1,000 times its live LAs (counted here from the reference list itself)."""
-    import datetime as dt
-
-    from pipelines.runner import run_pipeline
-    from pipelines.settings import load_settings
-    from schemas.reference import local_authority_periods
-    from tests.conftest import AS_AT, notification, write_csv
-
-    first, last = dt.date(2023, 4, 1), dt.date(2024, 3, 31)
-    live = {
-        p.old_la_code: p.region_code
-        for p in local_authority_periods()
-        if p.start <= last and (p.end is None or p.end >= first)
-    }
-    missing = "805"
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    write_csv(landing / "notifications_20240405.csv", [notification()])
+    write_csv(landing / "notifications_20240405.csv", [notification(notification_id="SIN-000103")])
     write_csv(
         landing / "la_context_2024.csv",
         [
@@ -333,13 +322,38 @@ def test_an_area_with_one_live_la_missing_its_context_gets_x_and_the_others_thei
                 "idaci_avgscore": "0.2",
                 "ons_midyear_population": "1000",
             }
-            for code in sorted(live)
-            if code != missing
+            for code in sorted(live_las_2024())
+            if code != MISSING_CONTEXT
         ],
     )
-    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
-    assert run_pipeline(settings, AS_AT, progress=lambda _line: None).success
-    data = [r for r in rows(settings.current / "sin_subnational.csv") if r["time_period"] == "2024"]
+    settings = load_settings(landing, root / "w" / "sin.duckdb", root / "publish")
+    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
+    assert outcome.success, outcome.failures
+    return settings
+
+
+def test_the_year_in_progress_is_on_the_internal_pages_only_marked_provisional(small_run):
+    """As at 1 October 2026: a notification of June 2025 (year 2026, complete) and one of June 2026
+    (year 2027, in progress). Only the first is in the files; both are on the internal page, the second
+    marked year to date, provisional."""
+    totals = rows(small_run.current / "sin_total_notifications.csv")
+    assert {r["time_period"] for r in totals} == {str(y) for y in range(2019, 2027)}
+    assert (
+        next(r for r in totals if (r["time_period"], r["nature_of_notification"]) == ("2026", "Total"))[
+            "number_notifications"
+        ]
+        == "1"
+    )
+    page = (small_run.internal / "timeliness.html").read_text(encoding="utf-8")
+    assert "2027 Q1 (year to date, provisional)" in page
+    assert "2026 Q1" in page and "2026 Q1 (year to date" not in page
+
+
+def test_an_area_with_one_live_la_missing_its_context_gets_x_and_the_others_their_sums(small_run):
+    """Every live LA has 1,000 children but one, which has no la_context row: its region and England are x;
+    every other region is 1,000 times its live LAs (counted here from the reference list itself)."""
+    live = live_las_2024()
+    data = [r for r in rows(small_run.current / "sin_subnational.csv") if r["time_period"] == "2024"]
     england = next(r for r in data if r["geographic_level"] == "National")
     assert (england["ons_midyear_population"], england["cin_31march"], england["rate_per_10000_children"]) == (
         "x",
@@ -348,7 +362,7 @@ def test_an_area_with_one_live_la_missing_its_context_gets_x_and_the_others_thei
     )
     for region in (r for r in data if r["geographic_level"] == "Regional"):
         members = [code for code, parent in live.items() if parent == region["region_code"]]
-        if missing in members:
+        if MISSING_CONTEXT in members:
             assert region["ons_midyear_population"] == "x" and region["rate_per_10000_children"] == "x"
         else:
             assert region["ons_midyear_population"] == str(1000 * len(members)), region["region_name"]

@@ -7,57 +7,71 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
+from pipelines.cli import app
 from pipelines.publish.standard import check_files
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_LANDING, load_settings
 from tests.conftest import AS_AT, write_csv
 from tests.e2e.published import attack, rows
+from tests.once import built_once
 
 pytestmark = pytest.mark.e2e
 SINSTATS = str(Path(sys.executable).with_name("sinstats"))
 DATA_FILES = ("sin_nature_characteristics", "sin_subnational", "sin_total_notifications", "sin_timeliness")
 
 
-def release(year: int, settings, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            SINSTATS,
-            "release",
-            str(year),
-            "--warehouse",
-            str(settings.warehouse),
-            "--publish",
-            str(settings.publish),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-@pytest.fixture(scope="module")
-def workspace(sample_run, tmp_path_factory):
-    """A copy of the sample run's warehouse and landing folder, free to change."""
-    settings, _ = sample_run
-    root = tmp_path_factory.mktemp("release")
-    shutil.copytree(settings.warehouse.parent, root / "warehouse")
-    shutil.copytree(SAMPLE_LANDING, root / "landing")
-    return load_settings(root / "landing", root / "warehouse" / "sin.duckdb", root / "publish")
+def release(year: int, settings, *extra: str) -> Finished:
+    """`sinstats release YEAR` in this process, through Typer's own test runner: the command's code, its
+    output and exit status, without a new process importing the stack each time (the killed releases and
+    the usage mistakes below are real processes)."""
+    arguments = ["release", str(year), "--warehouse", str(settings.warehouse), "--publish", str(settings.publish)]
+    result = CliRunner().invoke(app, [*arguments, *extra])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a traceback, which the real command would have shown
+    return Finished(result.exit_code, result.stdout, result.stderr)
 
 
-@pytest.fixture(scope="module")
-def first_build(workspace):
-    result = release(2024, workspace)
-    assert result.returncode == 0, result.stderr
-    folder = workspace.publish / "releases" / "2024"
-    return folder, {name: (folder / f"{name}.csv").read_bytes() for name in DATA_FILES}, result.stdout
+@pytest.fixture(scope="session")
+def released(sample_run, tmp_path_factory):
+    """A copy of the sample run's warehouse and landing folder, and the release for 2024 built from it:
+    once for every worker (tests/once.py). Tests must not change it (`own_workspace` copies it)."""
+
+    def build(root: Path):
+        settings, _ = sample_run
+        shutil.copytree(settings.warehouse.parent, root / "warehouse")
+        shutil.copytree(SAMPLE_LANDING, root / "landing")
+        workspace = load_settings(root / "landing", root / "warehouse" / "sin.duckdb", root / "publish")
+        result = release(2024, workspace)
+        assert result.returncode == 0, result.stderr
+        folder = workspace.publish / "releases" / "2024"
+        return workspace, (folder, {name: (folder / f"{name}.csv").read_bytes() for name in DATA_FILES}, result.stdout)
+
+    return built_once(tmp_path_factory, "released", build)
+
+
+@pytest.fixture
+def workspace(released):
+    return released[0]
+
+
+@pytest.fixture
+def first_build(released):
+    return released[1]
 
 
 def test_the_bundle_holds_every_file(first_build):

@@ -10,10 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.generate.synthetic import GenerateOptions, generate
-from pipelines.runner import run_pipeline
-from pipelines.settings import SAMPLE_LANDING, load_settings
-from tests.conftest import AS_AT
+from pipelines.settings import SAMPLE_LANDING
 from tests.e2e.independent import count_notifications
 
 pytestmark = pytest.mark.e2e
@@ -105,31 +102,15 @@ def test_the_warehouse_holds_every_layer_and_the_analysts_copy(sample_run):
     assert set(reasons) == {"counted", "duplicate", "withdrawn", "care_leaver_death"}
 
 
-def test_a_second_run_with_nothing_new_loads_nothing_and_publishes_the_same(sample_run, tmp_path):
-    """On a copy of the sample run, so the shared fixture every other test reads is never changed."""
-    shared, _ = sample_run
-    shutil.copytree(shared.warehouse.parent, tmp_path / "warehouse")
-    shutil.copytree(shared.publish, tmp_path / "publish", symlinks=True)
-    settings = load_settings(shared.landing, tmp_path / "warehouse" / shared.warehouse.name, tmp_path / "publish")
-    before = (settings.current / "sin_total_notifications.csv").read_bytes()
-    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
-    assert outcome.success, outcome.failures
-    assert {f["status"] for f in outcome.report["files"]} == {"already_seen"}
-    assert (settings.current / "sin_total_notifications.csv").read_bytes() == before
-
-
-def test_golden_sin_total_notifications(tmp_path):
-    """A small generated landing folder, published and compared with the committed golden file."""
-    landing = tmp_path / "landing"
-    generate(GenerateOptions(out=landing, seed=11, scale=0.3, bad_rows=0.02))
-    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
-    outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
+def test_golden_sin_total_notifications(sample_run):
+    """The sample's published file, byte for byte the committed golden file."""
+    settings, outcome = sample_run
     assert outcome.success, outcome.failures
     produced = settings.current / "sin_total_notifications.csv"
     golden = GOLDEN / "sin_total_notifications.csv"
     # The golden file is held to the independent recount here, so regenerating it cannot freeze a
     # wrong figure: `make golden` writes only what the recount agrees with.
-    expected = count_notifications(landing)
+    expected = count_notifications(settings.landing)
     produced_rows = published(produced)
     assert {int(r["time_period"]) for r in produced_rows} == set(range(2019, 2027))
     for row in produced_rows:

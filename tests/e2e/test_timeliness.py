@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from pipelines.runner import run_pipeline
 from pipelines.settings import load_settings
 from tests.conftest import VALID_REVIEW, notification, write_csv
+from tests.once import built_once
 
 pytestmark = pytest.mark.e2e
 
@@ -80,19 +82,6 @@ REVIEWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("landing")
-    write_csv(folder / "notifications_20240630.csv", NOTIFICATIONS)
-    write_csv(folder / "reviews_20240630.csv", REVIEWS)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    return tmp_path_factory.mktemp("warehouse") / "sin.duckdb"
-
-
 def cases_as_at(landing, warehouse, as_at: dt.date) -> dict:
     settings = load_settings(landing, warehouse, warehouse.parent / f"publish-{as_at}")
     outcome = run_pipeline(settings, as_at, progress=lambda _line: None)
@@ -107,9 +96,30 @@ def cases_as_at(landing, warehouse, as_at: dt.date) -> dict:
     return {(nid, measure): (deadline, elapsed, status) for nid, measure, deadline, elapsed, status in rows}
 
 
-@pytest.fixture(scope="module")
-def after(landing, warehouse):
-    return cases_as_at(landing, warehouse, dt.date(2024, 6, 30))
+@pytest.fixture(scope="session")
+def timeliness_run(tmp_path_factory) -> tuple[Path, Path, dict]:
+    """The landing folder of the cases above, and a run over it as at 30 June 2024: its warehouse and its
+    cases, once for every worker (tests/once.py). Tests must not change it."""
+
+    def build(root: Path) -> tuple[Path, Path, dict]:
+        landing = root / "landing"
+        landing.mkdir()
+        write_csv(landing / "notifications_20240630.csv", NOTIFICATIONS)
+        write_csv(landing / "reviews_20240630.csv", REVIEWS)
+        warehouse = root / "warehouse" / "sin.duckdb"
+        return landing, warehouse, cases_as_at(landing, warehouse, dt.date(2024, 6, 30))
+
+    return built_once(tmp_path_factory, "timeliness_run", build)
+
+
+@pytest.fixture
+def after(timeliness_run) -> dict:
+    return timeliness_run[2]
+
+
+@pytest.fixture
+def warehouse(timeliness_run) -> Path:
+    return timeliness_run[1]
 
 
 D = dt.date
@@ -159,9 +169,10 @@ def test_no_rapid_review_is_due_for_a_looked_after_death_not_suspected(after):
     assert ("SIN-000012", "rapid_review") not in after
 
 
-def test_an_open_case_becomes_overdue_between_two_as_at_dates(landing, warehouse):
+def test_an_open_case_becomes_overdue_between_two_as_at_dates(timeliness_run, tmp_path):
     # 15 working days after Thursday 1 September 2022, with Monday 19 September (the Queen's
     # funeral) not a working day, end on Friday 23 September; the deadline is Sunday 25th.
+    landing, warehouse = timeliness_run[0], tmp_path / "sin.duckdb"  # a warehouse of this test's own
     before = cases_as_at(landing, warehouse, D(2022, 9, 23))
     assert before[("SIN-000010", "rapid_review")] == (D(2022, 9, 25), None, "open_not_yet_due")
     later = cases_as_at(landing, warehouse, D(2022, 9, 26))
