@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import shutil
@@ -20,7 +19,7 @@ from pipelines.generate.synthetic import GenerateOptions, generate
 from pipelines.ingest.assets import files_that_do_not_add_up
 from pipelines.runner import run_pipeline
 from pipelines.settings import load_settings
-from tests.conftest import notification, write_csv
+from tests.conftest import AS_AT, notification, write_csv
 from tests.once import built_once
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +38,7 @@ def start_run(root: Path, landing: Path, **popen) -> subprocess.Popen:
             "--publish",
             str(root / "publish"),
             "--as-at",
-            "2026-10-01",
+            AS_AT.isoformat(),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -76,7 +75,7 @@ def first_run(tmp_path_factory) -> Path:
     def build(root: Path) -> Path:
         # In this process: the runs the tests make from it are the `sinstats` processes.
         settings = load_settings(generated(root / "landing"), root / "w" / "sin.duckdb", root / "publish")
-        outcome = run_pipeline(settings, dt.date(2026, 10, 1), progress=lambda _line: None)
+        outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
         assert outcome.success, outcome.failures
         return root
 
@@ -130,7 +129,7 @@ def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_reco
 
     settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
     full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
-    assert run_pipeline(full, dt.date(2026, 10, 1), progress=lambda _line: None).success
+    assert run_pipeline(full, AS_AT, progress=lambda _line: None).success
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
         builds = connection.sql(
             "select is_incremental, finished_at is not null from pipeline.builds order by started_at"
