@@ -1,6 +1,7 @@
 """Damaged files, as an operator meets them through the real CLI: a damaged analysts' copy, a damaged
 pipeline warehouse (`sinstats run --rebuild`), a damaged run history. One line each, no traceback,
-and what is published stays as it was until a run succeeds."""
+and what is published stays as it was until a run succeeds. `sinstats sql` is a process of its own;
+the runs are made in the test's process (tests/e2e/in_process.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import duckdb
 import pytest
 
 from tests.conftest import AS_AT
+from tests.e2e.in_process import sinstats_here
 
 pytestmark = pytest.mark.e2e
 SINSTATS = str(Path(sys.executable).with_name("sinstats"))
@@ -57,7 +59,7 @@ def test_a_damaged_analysts_copy_is_named_in_one_line_and_the_next_run_replaces_
         "not a valid DuckDB database file!); the next `sinstats run` replaces it with a new copy of the warehouse."
     ]
     # Nothing is new (same files, same as-at date), but the copy is made again.
-    ran = sinstats("run", *options)
+    ran = sinstats_here("run", *options)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     result = sinstats(
         "sql", "select count(*) > 0 as counted from marts.fct_notifications", "--warehouse", str(warehouse)
@@ -69,12 +71,12 @@ def test_a_damaged_warehouse_is_named_and_rebuild_makes_a_new_one_from_the_landi
     warehouse, publish, options = copied
     before = published(publish)
     damage(warehouse)
-    failed = sinstats("run", *options)
+    failed = sinstats_here("run", *options)
     assert failed.returncode == 1 and "Traceback" not in failed.stdout + failed.stderr
     assert f'The file "{warehouse}" exists, but it is not a valid DuckDB database file!' in failed.stdout
     assert f"The warehouse {warehouse} is damaged: `sinstats run --rebuild` builds a new one" in failed.stdout
     assert published(publish) == before
-    rebuilt = sinstats("run", "--rebuild", *options)
+    rebuilt = sinstats_here("run", "--rebuild", *options)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "Run succeeded." in rebuilt.stdout
     assert not (warehouse.parent / f".rebuild-{warehouse.stem}").exists()
@@ -95,7 +97,7 @@ def test_a_damaged_run_history_is_set_aside_and_never_stops_a_run(copied):
     history = warehouse.parent / "dagster_home"
     for database in history.rglob("*.db"):
         database.write_bytes(b"not a database" * 100)
-    ran = sinstats("run", *options)
+    ran = sinstats_here("run", *options)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     first = ran.stdout.splitlines()[0]
     assert first.startswith(f"the run history in {history} could not be read (") and "set aside as" in first

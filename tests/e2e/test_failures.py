@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from pipelines.display import Lines
 from pipelines.runner import _run_logger, _RunHandler
 from tests.conftest import AS_AT, notification, write_csv
 from tests.dbt_command import last_invocation
+from tests.e2e.in_process import sinstats_here
 
 SINSTATS = str(Path(sys.executable).with_name("sinstats"))
 HOLD = """
@@ -33,37 +33,27 @@ with warehouse_lock(Path(sys.argv[1]), print):
 """
 
 
-def _run(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _arguments(tmp_path: Path) -> list[str]:
+    """`sinstats run` on one good notification, under `tmp_path`."""
     landing = tmp_path / "landing"
     landing.mkdir(exist_ok=True)
     write_csv(landing / "notifications_20240405.csv", [notification()])
-    return subprocess.run(
-        [
-            SINSTATS,
-            "run",
-            "--landing",
-            str(landing),
-            "--warehouse",
-            str(tmp_path / "w" / "sin.duckdb"),
-            "--publish",
-            str(tmp_path / "publish"),
-            "--as-at",
-            AS_AT.isoformat(),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
+    options = ["--landing", str(landing), "--warehouse", str(tmp_path / "w" / "sin.duckdb")]
+    return ["run", *options, "--publish", str(tmp_path / "publish"), "--as-at", AS_AT.isoformat()]
 
 
-def test_a_run_that_waited_for_the_lock_and_gave_up_says_so_and_changes_nothing(tmp_path):
+def _run(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The run as a process of its own, its output to a pipe."""
+    return subprocess.run([SINSTATS, *_arguments(tmp_path)], capture_output=True, text=True, timeout=600)
+
+
+def test_a_run_that_waited_for_the_lock_and_gave_up_says_so_and_changes_nothing(tmp_path, monkeypatch):
     warehouse = tmp_path / "w" / "sin.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(warehouse)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-        result = _run(tmp_path, env={**os.environ, "SINSTATS_LOCK_WAIT_SECONDS": "1"})
+        monkeypatch.setenv("SINSTATS_LOCK_WAIT_SECONDS", "1")
+        result = sinstats_here(*_arguments(tmp_path))
     finally:
         holder.kill()
         holder.wait()
@@ -78,7 +68,7 @@ def test_a_failed_step_is_named_with_its_root_cause_and_the_log_holds_the_rest(t
     # A file where the run's versions folder must go: every page and file written fails.
     (tmp_path / "publish").mkdir()
     (tmp_path / "publish" / ".versions").write_text("not a folder")
-    result = _run(tmp_path)
+    result = sinstats_here(*_arguments(tmp_path))  # in this process (tests/e2e/in_process.py)
     assert result.returncode == 1
     assert "Run FAILED" in result.stdout
     failed = [line.strip() for line in result.stdout.splitlines() if " failed: " in line]

@@ -7,19 +7,17 @@ import hashlib
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
-from typer.testing import CliRunner
 
-from pipelines.cli import app
 from pipelines.publish.standard import check_files
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_LANDING, load_settings
 from tests.conftest import AS_AT, write_csv
+from tests.e2e.in_process import Finished, sinstats_here
 from tests.e2e.published import attack, rows
 from tests.once import built_once
 
@@ -28,22 +26,12 @@ SINSTATS = str(Path(sys.executable).with_name("sinstats"))
 DATA_FILES = ("sin_nature_characteristics", "sin_subnational", "sin_total_notifications", "sin_timeliness")
 
 
-@dataclass(frozen=True)
-class Finished:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 def release(year: int, settings, *extra: str) -> Finished:
-    """`sinstats release YEAR` in this process, through Typer's own test runner: the command's code, its
-    output and exit status, without a new process importing the stack each time (the killed releases and
-    the usage mistakes below are real processes)."""
-    arguments = ["release", str(year), "--warehouse", str(settings.warehouse), "--publish", str(settings.publish)]
-    result = CliRunner().invoke(app, [*arguments, *extra])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a traceback, which the real command would have shown
-    return Finished(result.exit_code, result.stdout, result.stderr)
+    """`sinstats release YEAR` in this process (tests/e2e/in_process.py); the killed releases and the
+    usage mistakes below are real processes."""
+    return sinstats_here(
+        "release", str(year), "--warehouse", str(settings.warehouse), "--publish", str(settings.publish), *extra
+    )
 
 
 @pytest.fixture(scope="session")
