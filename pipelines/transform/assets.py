@@ -2,13 +2,15 @@
 
 import contextlib
 import os
+import subprocess
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TextIO
 
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     dbt_assets,
 )
@@ -58,17 +60,13 @@ class LeftOutNodeChanged(Exception):
     changed between the run's start and its dbt step."""
 
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=DBT_PROJECT,
-    dagster_dbt_translator=SinstatsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-)
-def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace: Workspace) -> Iterator[Any]:
-    """Seed, build and test the dbt models on the run's warehouse, as at the run's date: in full, or
-    only what changed since the last completed build (pipelines/transform/state.py)."""
+def plan_this_build(
+    context: AssetExecutionContext, workspace: Workspace, manifest: Mapping[str, Any]
+) -> state.BuildPlan:
+    """Decide what this run's dbt build makes (pipelines/transform/state.py), write the run's parameters
+    for the models, and record the build as started. A function of its own, not part of the asset's
+    generator: the warehouse connection is closed and gone before the first dbt event is handed on."""
     settings, parameters = workspace.settings, workspace.parameters
-    selected = context.selected_asset_keys
-    manifest = read_manifest(DBT_PROJECT.manifest_path)
     incremental = state.incremental_models(manifest)
     with connect_when_free(settings.warehouse) as connection:
         fingerprints = state.node_fingerprints(manifest, policy_values(manifest), state.source_contents(connection))
@@ -82,6 +80,7 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
             by_year=state.incremental_models(manifest, state.BY_YEAR),
         )
         keys = node_keys(manifest)
+        selected = context.selected_asset_keys
         left = {name: schema for name, schema in state.lasting_nodes(manifest).items() if keys[name] not in selected}
         moved = sorted(set(left) - set(state.unchanged_nodes(connection, fingerprints, left)))
         if moved:
@@ -91,31 +90,78 @@ def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace:
             )
         write_run_parameters(connection, parameters, plan)
         state.start_build(connection, context.run.run_id, parameters.as_at, plan, incremental)
+    return plan
+
+
+_END = object()
+SECONDS_TO_STOP = 25  # as dagster-dbt waits for an interrupted dbt command (its termination timeout)
+
+
+def handed_on(invocation: DbtCliInvocation, log: TextIO) -> Iterator[Any]:
+    """A dbt command's events, as dagster-dbt streams them, with what dagster-dbt echoes of each to
+    standard output written to `log` instead.
+
+    Dagster may leave the step's generator unfinished (a failure in its own handling of an event,
+    such as a full disk under the run history) and collect it later. So standard output is
+    redirected only while the next event is read, never across a `yield` (a redirection undone at
+    collection would point a later run's standard output at this one's); and a dbt command still
+    running when the generator is closed or collected is stopped, so that it cannot go on writing to
+    the warehouse after its run has ended."""
+    events = invocation.stream()
+    try:
+        while True:
+            with contextlib.redirect_stdout(log):
+                event = next(events, _END)
+            if event is _END:
+                return
+            yield event
+    finally:
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            try:
+                invocation.process.wait(SECONDS_TO_STOP)
+            except subprocess.TimeoutExpired:
+                invocation.process.kill()
+                invocation.process.wait()
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    dagster_dbt_translator=SinstatsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def sinstats_dbt(context: AssetExecutionContext, dbt: DbtCliResource, workspace: Workspace) -> Iterator[Any]:
+    """Seed, build and test the dbt models on the run's warehouse, as at the run's date: in full, or
+    only what changed since the last completed build (pipelines/transform/state.py). Three steps:
+    decide the selection, run dbt, record the build."""
+    settings, parameters = workspace.settings, workspace.parameters
+    manifest = read_manifest(DBT_PROJECT.manifest_path)
+    plan = plan_this_build(context, workspace, manifest)
     context.log.info(plan.describe())
+
     os.environ.update(DBT_ENV)
     os.environ[DATABASE_VARIABLE] = str(settings.warehouse)
     # dagster-dbt echoes every dbt event to standard output: into the run's dbt log instead, so a
     # person sees one line for the stage (pipelines/display.py) and the log keeps node by node.
     workspace.logs.mkdir(parents=True, exist_ok=True)
-    dbt_log = (workspace.logs / f"{context.run.run_id}.dbt.log").open("a", encoding="utf-8")
     # dbt's unit tests are the models' own tests: `make test` runs them (tests/unit), a run does not.
     build = ["build", "--exclude-resource-type", "unit_test"]
-    with dbt_log, contextlib.redirect_stdout(dbt_log):
-        # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
-        if not plan.is_incremental:
-            yield from dbt.cli([*build, "--full-refresh"], context=context, target_path=settings.dbt_target).stream()
-        elif plan.full_refresh_models:
-            # Everything not downstream of a changed model first, incrementally; then those in full.
-            # (Both by --exclude: dagster-dbt adds its own `--select` to every command: `fqn:*`, or
-            # the run's selection when it leaves seeds out.)
-            changed = " ".join(f"{model}+" for model in plan.full_refresh_models)
-            cli = [*build, "--exclude", changed]
-            yield from dbt.cli(cli, context=context, target_path=settings.dbt_target).stream()
-            others = " ".join(state.everything_else(manifest, plan.full_refresh_models))
-            cli = [*build, "--full-refresh", "--exclude", others]
-            yield from dbt.cli(cli, context=context, target_path=settings.dbt_target).stream()
-        else:
-            yield from dbt.cli(build, context=context, target_path=settings.dbt_target).stream()
+    if not plan.is_incremental:
+        commands = [[*build, "--full-refresh"]]
+    elif plan.full_refresh_models:
+        # Everything not downstream of a changed model first, incrementally; then those in full.
+        # (Both by --exclude: dagster-dbt adds its own `--select` to every command: `fqn:*`, or
+        # the run's selection when it leaves seeds out.)
+        changed = " ".join(f"{model}+" for model in plan.full_refresh_models)
+        others = " ".join(state.everything_else(manifest, plan.full_refresh_models))
+        commands = [[*build, "--exclude", changed], [*build, "--full-refresh", "--exclude", others]]
+    else:
+        commands = [build]
+    with (workspace.logs / f"{context.run.run_id}.dbt.log").open("a", encoding="utf-8") as dbt_log:
+        for command in commands:
+            # One target folder per warehouse: dbt reuses the last run's parse when nothing changed.
+            yield from handed_on(dbt.cli(command, context=context, target_path=settings.dbt_target), dbt_log)
+
     if not parameters.is_release:
         with connect_when_free(settings.warehouse) as connection:
             state.complete_build(connection, context.run.run_id, plan)

@@ -1,7 +1,8 @@
 """`sinstats` commands in the test's own process, through Typer's test runner: the command's own
 code, its output, its error lines and its exit status, without a new process that imports the whole
 stack and asks dbt its version again (about 8 s of CPU a command). What needs a process of its own
-stays one: a run that is killed, two runs at once, output to a pipe, and usage mistakes."""
+stays one: a run that is killed, two runs at once, output to a pipe, usage mistakes, and a full
+disk (tests/e2e/test_full_disk.py says why)."""
 
 from __future__ import annotations
 

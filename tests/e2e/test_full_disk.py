@@ -1,7 +1,12 @@
 """A disk that fills, met through the real CLI on a small tmpfs (skipped where this machine cannot
 mount one): one line naming the full folder and how much a run needs, exit 1, no traceback,
-nothing published; the next command, once there is room, succeeds and equals a clean one. Runs and
-releases are made in the test's process (tests/e2e/in_process.py), the export in a process of its own."""
+nothing published; the next command, once there is room, succeeds and equals a clean one.
+
+Each command is a process of its own, as an operator runs it. A run can fail in Dagster's own
+writing of an event (the run history is on the full disk too); Dagster then leaves the dbt step
+unfinished, and its dbt command is stopped when the step is collected (pipelines/transform/assets.py,
+`handed_on`) or when the process ends, whichever comes first. In a test's process that would leave
+the next run waiting on dbt's lock for as long as the collection takes."""
 
 from __future__ import annotations
 
@@ -15,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AS_AT
-from tests.e2e.in_process import sinstats_here
 
 pytestmark = pytest.mark.e2e
 SINSTATS = str(Path(sys.executable).with_name("sinstats"))
@@ -46,7 +50,7 @@ def test_a_run_that_fills_the_disk_stops_in_one_line_and_the_next_equals_a_clean
     settings, _ = sample_run
     options = ["--landing", str(settings.landing), "--warehouse", str(folder / "w" / "sin.duckdb")]
     options += ["--publish", str(folder / "p"), "--as-at", AS_AT.isoformat()]
-    full = sinstats_here("run", *options)
+    full = sinstats("run", *options)
     assert full.returncode == 1
     assert "Traceback" not in full.stdout + full.stderr
     lines = full.stderr.strip().splitlines()
@@ -63,7 +67,7 @@ def test_a_run_that_fills_the_disk_stops_in_one_line_and_the_next_equals_a_clean
     assert int(said[1]) < 25 and int(said[2]) == round(max(3 * size_mb, 50)), lines[-1]  # 3 x warehouse, >= 50
     assert not (folder / "p" / "current").exists() and not (folder / "w" / "sin_analysts.duckdb").exists()
     resize(400)
-    again = sinstats_here("run", *options)
+    again = sinstats("run", *options)
     assert again.returncode == 0, again.stdout + again.stderr
     names = sorted(p.name for p in settings.current.iterdir() if p.is_file())
     assert names == sorted(p.name for p in (folder / "p" / "current").iterdir() if p.is_file())
@@ -85,7 +89,7 @@ def test_a_disk_that_fills_while_the_analysts_copy_is_written_publishes_nothing(
     whole = _mb(settings.warehouse.parent) + _mb(settings.current.resolve().parent)  # one run's version
     resize(whole - settings.analysts_copy.stat().st_blocks * 512 / 2**20 / 3)
     options = ["--landing", str(settings.landing), "--warehouse", str(folder / "w" / "sin.duckdb")]
-    full = sinstats_here("run", *options, "--publish", str(folder / "p"), "--as-at", AS_AT.isoformat())
+    full = sinstats("run", *options, "--publish", str(folder / "p"), "--as-at", AS_AT.isoformat())
     assert full.returncode == 1 and "Traceback" not in full.stdout + full.stderr
     assert "write the open-data files: done" in full.stdout, full.stdout[-2000:]
     assert full.stderr.strip().splitlines()[-1].endswith("nothing was published and the analysts' copy is unchanged")
@@ -104,14 +108,14 @@ def test_a_release_that_fills_the_disk_replaces_nothing_and_the_next_one_succeed
     used = int(subprocess.run(["du", "-sm", str(folder)], capture_output=True, text=True).stdout.split()[0])
     resize(used + 8)  # room for the run history, not for the release's scratch copy and build
     options = ["--warehouse", str(folder / "w" / settings.warehouse.name), "--publish", str(folder / "p")]
-    full = sinstats_here("release", "2024", *options)
+    full = sinstats("release", "2024", *options)
     assert full.returncode == 1 and "Traceback" not in full.stdout + full.stderr
     last = full.stderr.strip().splitlines()[-1]
     assert last.startswith(f"sinstats release: the disk holding {folder / 'p'} is full (")
     assert last.endswith("the release for 2024 was not built; nothing was replaced")
     assert not (folder / "p" / "releases" / "2024").exists()
     resize(400)
-    built = sinstats_here("release", "2024", *options)
+    built = sinstats("release", "2024", *options)
     assert built.returncode == 0, built.stderr
     assert (folder / "p" / "releases" / "2024" / "manifest.csv").exists()
     assert not list((folder / "p" / "releases").glob(".building-*"))
