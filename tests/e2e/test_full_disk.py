@@ -5,8 +5,9 @@ nothing published; the next command, once there is room, succeeds and equals a c
 Each command is a process of its own, as an operator runs it. A run can fail in Dagster's own
 writing of an event (the run history is on the full disk too); Dagster then leaves the dbt step
 unfinished, and its dbt command is stopped when the step is collected (pipelines/transform/assets.py,
-`handed_on`) or when the process ends, whichever comes first. In a test's process that would leave
-the next run waiting on dbt's lock for as long as the collection takes."""
+`handed_on`) or when the process ends, whichever comes first. The step can stay reachable until
+then (seen: from `sys.last_traceback`, left by the error printed when the run history could not be
+written), so in a test's process the next run would wait on dbt's lock."""
 
 from __future__ import annotations
 
