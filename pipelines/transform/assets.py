@@ -94,7 +94,6 @@ def plan_this_build(
 
 
 _END = object()
-SECONDS_TO_STOP = 25  # as dagster-dbt waits for an interrupted dbt command (its termination timeout)
 
 
 def handed_on(invocation: DbtCliInvocation, log: TextIO) -> Iterator[Any]:
@@ -105,8 +104,9 @@ def handed_on(invocation: DbtCliInvocation, log: TextIO) -> Iterator[Any]:
     such as a full disk under the run history) and collect it later. So standard output is
     redirected only while the next event is read, never across a `yield` (a redirection undone at
     collection would point a later run's standard output at this one's); and a dbt command still
-    running when the generator is closed or collected is stopped, so that it cannot go on writing to
-    the warehouse after its run has ended."""
+    running when the generator is closed or collected is stopped (terminated, then killed after
+    dagster-dbt's termination timeout), so that it cannot go on writing to the warehouse after its run
+    has ended."""
     events = invocation.stream()
     try:
         while True:
@@ -119,7 +119,8 @@ def handed_on(invocation: DbtCliInvocation, log: TextIO) -> Iterator[Any]:
         if invocation.process.poll() is None:
             invocation.process.terminate()
             try:
-                invocation.process.wait(SECONDS_TO_STOP)
+                # As long as dagster-dbt waits for an interrupted dbt command (its own setting).
+                invocation.process.wait(invocation.termination_timeout_seconds)
             except subprocess.TimeoutExpired:
                 invocation.process.kill()
                 invocation.process.wait()

@@ -64,7 +64,7 @@ def first_run(tmp_path_factory) -> Path:
     (`copy_of`)."""
 
     def build(root: Path) -> Path:
-        # In this process: the runs the tests make from it are the `sinstats` processes.
+        # In this process: the runs under test (killed, beside the analysts' queries) are `sinstats` processes.
         settings = load_settings(generated(root / "landing"), root / "w" / "sin.duckdb", root / "publish")
         outcome = run_pipeline(settings, AS_AT, progress=lambda _line: None)
         assert outcome.success, outcome.failures

@@ -24,6 +24,7 @@ class Command:
 
     process: subprocess.Popen[bytes]
     count: int = 3
+    termination_timeout_seconds: float = 25
 
     def stream(self) -> Iterator[int]:
         for number in range(self.count):
