@@ -49,9 +49,10 @@ class Problem:
     rank: list[int]  # publication order within the group (0 first), for ties
 
 
-def _attack(problem: Problem, hidden: np.ndarray, cell: int, sign: int) -> tuple[float, np.ndarray] | None:
-    """The greatest value (sign +1) or least (sign -1) of `cell` the published figures allow, and the
-    cut coefficients from the LP's dual prices: bound(x) <= value + sign * sum(coefficients * x)."""
+def _attack(problem: Problem, hidden: np.ndarray, cell: int, sign: int) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """The greatest value (sign +1) or least (sign -1) of `cell` the published figures allow, the cut
+    coefficients from the LP's dual prices (bound(x) <= value + sign * sum(coefficients * x)), and the
+    table the LP found: one the published figures allow, with `cell` at that bound."""
     n = len(problem.values)
     values = np.asarray(problem.values, float)
     lower = np.where(hidden, 1.0, values)
@@ -74,7 +75,7 @@ def _attack(problem: Problem, hidden: np.ndarray, cell: int, sign: int) -> tuple
     # Hiding cell i moves its upper bound from v_i to the ceiling and its lower one from v_i to 1.
     coefficients = alpha * (problem.ceiling - values) + beta * (values - 1)
     coefficients[np.asarray(problem.known)] = 0.0
-    return best, coefficients
+    return best, coefficients, result.x
 
 
 @dataclass
@@ -136,16 +137,27 @@ def solve(problem: Problem, primary_max: int, time_limit: float) -> Solution:
 
 
 def _cuts(problem: Problem, hidden: np.ndarray, primary_max: int) -> list[tuple[np.ndarray, float]] | None:
-    """The cuts the attack finds against `hidden`, or None if it finds nothing."""
+    """The cuts the attack finds against `hidden`, or None if it finds nothing.
+
+    Every table an attacking LP finds is one the published figures allow. A cell that such a table
+    already shows at or above its target (a primary cell: `primary_max + 1`; any other: one above its
+    value), or a cell that is not primary one below its value, is safe without an LP of its own: its
+    own LPs would find it safe too, and give no cut."""
     cuts: list[tuple[np.ndarray, float]] = []
     exposed = False
+    tables: list[np.ndarray] = []  # the tables the LPs so far found
     for cell in (int(i) for i in np.flatnonzero(hidden)):
         value = problem.values[cell]
+        target = primary_max + 1 if problem.primary[cell] else None
+        if any(table[cell] >= (target or value + 1) - TOLERANCE for table in tables):
+            continue
+        if target is None and any(table[cell] <= value - 1 + TOLERANCE for table in tables):
+            continue
         greatest = _attack(problem, hidden, cell, +1)
         if greatest is None:
             continue  # cannot happen with true values >= 1; the exhaustive check after judges
-        high, up = greatest
-        target = primary_max + 1 if problem.primary[cell] else None
+        high, up, table = greatest
+        tables.append(table)
         if target is not None and math.floor(high + TOLERANCE) < target:
             exposed = True
             if high < target - TOLERANCE:
@@ -155,7 +167,8 @@ def _cuts(problem: Problem, hidden: np.ndarray, primary_max: int) -> list[tuple[
         least = _attack(problem, hidden, cell, -1)
         if least is None:
             continue
-        low, down = least
+        low, down, table = least
+        tables.append(table)
         if math.floor(high + TOLERANCE) <= math.ceil(low - TOLERANCE):
             exposed = True
             if high - low < 1 - TOLERANCE:
