@@ -59,13 +59,15 @@ links as (
 
 ),
 
--- Every path along the links, stopping before a notification already visited.
-walk (start_id, current_id, visited) as (
+-- Every path along the links, stopping before a notification already visited. (A notification
+-- has one link at most: its duplicate_of.)
+walk (start_id, current_id, visited, step_count) as (
 
     select
         notification_id as start_id,
         notification_id as current_id,
-        {{ dbt.array_construct(['notification_id']) }} as visited
+        {{ dbt.array_construct(['notification_id']) }} as visited,
+        0 as step_count
     from links
 
     union all
@@ -73,57 +75,50 @@ walk (start_id, current_id, visited) as (
     select
         walk.start_id,
         links.parent_id,
-        {{ dbt.array_append('walk.visited', 'links.parent_id') }}
+        {{ dbt.array_append('walk.visited', 'links.parent_id') }},
+        walk.step_count + 1
     from walk
     inner join links on walk.current_id = links.notification_id
     where not array_contains(walk.visited, links.parent_id)
 
 ),
 
-on_loop as (
+-- Where each path ends: its last notification, and the notifications it visited.
+ends as (
 
-    select distinct walk.start_id as notification_id
+    select
+        start_id,
+        max_by(current_id, step_count) as last_id,
+        max_by(visited, step_count) as visited
     from walk
-    inner join links on walk.current_id = links.notification_id
-    where links.parent_id = walk.start_id
+    group by start_id
 
 ),
 
--- Links out of a loop are cut, so every chain ends at a notification counted in its own right.
-tree_links as (
-
-    select links.*
-    from links
-    where links.notification_id not in (select on_loop.notification_id from on_loop)
-
-),
-
-chain (start_id, current_id, step_count) as (
+-- A path stops at a notification with no link, or at one whose link leads back into the path, to
+-- the first notification of a loop it has reached.
+path_ends as (
 
     select
-        notification_id as start_id,
-        parent_id as current_id,
-        1 as step_count
-    from tree_links
-
-    union all
-
-    select
-        chain.start_id,
-        tree_links.parent_id,
-        chain.step_count + 1
-    from chain
-    inner join tree_links on chain.current_id = tree_links.notification_id
+        ends.start_id as notification_id,
+        case
+            when array_contains(ends.visited, links.parent_id) then links.parent_id
+            else ends.last_id
+        end as end_id
+    from ends
+    left join links on ends.last_id = links.notification_id
 
 ),
 
+-- A notification is counted under the end of its path. One whose path leads back to itself is on a
+-- loop, and counted in its own right (a loop's links lead nowhere).
 roots as (
 
     select
-        start_id as notification_id,
-        max_by(current_id, step_count) as counted_under_notification_id
-    from chain
-    group by start_id
+        notification_id,
+        end_id as counted_under_notification_id
+    from path_ends
+    where end_id != notification_id
 
 ),
 
