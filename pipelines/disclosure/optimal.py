@@ -149,7 +149,8 @@ def _cuts(problem: Problem, hidden: np.ndarray, primary_max: int) -> list[tuple[
     for cell in (int(i) for i in np.flatnonzero(hidden)):
         value = problem.values[cell]
         target = primary_max + 1 if problem.primary[cell] else None
-        if any(table[cell] >= (target or value + 1) - TOLERANCE for table in tables):
+        above = target if target is not None else value + 1  # what a table must show to prove it safe
+        if any(table[cell] >= above - TOLERANCE for table in tables):
             continue
         if target is None and any(table[cell] <= value - 1 + TOLERANCE for table in tables):
             continue
