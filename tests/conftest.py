@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import importlib.util
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -108,6 +109,40 @@ def write_xlsx(path: Path, rows: list[dict], date_columns: tuple[str, ...] = ())
 
 def notification(**changes: str) -> dict:
     return {**VALID_NOTIFICATION, **changes}
+
+
+# dbt's parse of the project, which it keeps in a warehouse's target folder (`Settings.dbt_target`).
+PARSE = "partial_parse.msgpack"
+
+
+@pytest.fixture
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A test's own folder for whole runs, as `tmp_path` is, but at the same path for every test of
+    this worker: emptied when the test starts, all but dbt's parse of the project in each warehouse's
+    target folder. dbt parses the whole project again for a warehouse at a path it has not seen (the
+    path is in its profile: about 3 s of CPU a run); here only a worker's first test at each path
+    pays that, as only the first run of a real warehouse does. Copy a built warehouse in with
+    `copy_into`, which leaves the parse in place. (A failed test's folder is emptied by the next test
+    of its worker: run it alone, `-k`, to look at what it left.)"""
+    folder = tmp_path_factory.getbasetemp() / "runs"
+    folder.mkdir(exist_ok=True)
+    for parent, folders, files in os.walk(folder, topdown=False):
+        for name in files:
+            if name != PARSE:
+                os.unlink(os.path.join(parent, name))
+        for name in folders:
+            path = os.path.join(parent, name)
+            if os.path.islink(path):
+                os.unlink(path)
+            elif not os.listdir(path):
+                os.rmdir(path)
+    return folder
+
+
+def copy_into(source: Path, target: Path) -> None:
+    """`source`'s files into `target` (symbolic links as links), all but dbt's parse: the one
+    `target` keeps is for its own paths (`run_folder`)."""
+    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True, ignore=shutil.ignore_patterns(PARSE))
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ the runs are made in the test's process (tests/e2e/in_process.py)."""
 from __future__ import annotations
 
 import filecmp
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import AS_AT
+from tests.conftest import AS_AT, copy_into
 from tests.e2e.in_process import sinstats_here
 
 pytestmark = pytest.mark.e2e
@@ -32,15 +31,16 @@ def damage(path: Path) -> None:
 
 
 @pytest.fixture
-def copied(sample_run, tmp_path):
-    """This test's own copy of the sample run's warehouse folder and publish folder."""
+def copied(sample_run, run_folder):
+    """This test's own copy of the sample run's warehouse folder and publish folder (tests/conftest.py,
+    `run_folder`)."""
     settings, _ = sample_run
-    warehouse = tmp_path / "warehouse"
-    shutil.copytree(settings.warehouse.parent, warehouse)
-    shutil.copytree(settings.publish, tmp_path / "publish", symlinks=True)
+    warehouse = run_folder / "warehouse"
+    copy_into(settings.warehouse.parent, warehouse)
+    copy_into(settings.publish, run_folder / "publish")
     options = ["--landing", str(settings.landing), "--warehouse", str(warehouse / settings.warehouse.name)]
-    options += ["--publish", str(tmp_path / "publish"), "--as-at", AS_AT.isoformat()]
-    return warehouse / settings.warehouse.name, tmp_path / "publish", options
+    options += ["--publish", str(run_folder / "publish"), "--as-at", AS_AT.isoformat()]
+    return warehouse / settings.warehouse.name, run_folder / "publish", options
 
 
 def published(publish: Path) -> dict[str, bytes]:

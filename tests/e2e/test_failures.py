@@ -33,18 +33,18 @@ with warehouse_lock(Path(sys.argv[1]), print):
 """
 
 
-def _arguments(tmp_path: Path) -> list[str]:
-    """`sinstats run` on one good notification, under `tmp_path`."""
-    landing = tmp_path / "landing"
+def _arguments(folder: Path) -> list[str]:
+    """`sinstats run` on one good notification, under `folder`."""
+    landing = folder / "landing"
     landing.mkdir(exist_ok=True)
     write_csv(landing / "notifications_20240405.csv", [notification()])
-    options = ["--landing", str(landing), "--warehouse", str(tmp_path / "w" / "sin.duckdb")]
-    return ["run", *options, "--publish", str(tmp_path / "publish"), "--as-at", AS_AT.isoformat()]
+    options = ["--landing", str(landing), "--warehouse", str(folder / "w" / "sin.duckdb")]
+    return ["run", *options, "--publish", str(folder / "publish"), "--as-at", AS_AT.isoformat()]
 
 
-def _run(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _run(folder: Path) -> subprocess.CompletedProcess[str]:
     """The run as a process of its own, its output to a pipe."""
-    return subprocess.run([SINSTATS, *_arguments(tmp_path)], capture_output=True, text=True, timeout=600)
+    return subprocess.run([SINSTATS, *_arguments(folder)], capture_output=True, text=True, timeout=600)
 
 
 def test_a_run_that_waited_for_the_lock_and_gave_up_says_so_and_changes_nothing(tmp_path, monkeypatch):
@@ -64,11 +64,11 @@ def test_a_run_that_waited_for_the_lock_and_gave_up_says_so_and_changes_nothing(
     assert not warehouse.exists() and not (tmp_path / "publish" / "current").exists()
 
 
-def test_a_failed_step_is_named_with_its_root_cause_and_the_log_holds_the_rest(tmp_path):
+def test_a_failed_step_is_named_with_its_root_cause_and_the_log_holds_the_rest(run_folder):
     # A file where the run's versions folder must go: every page and file written fails.
-    (tmp_path / "publish").mkdir()
-    (tmp_path / "publish" / ".versions").write_text("not a folder")
-    result = sinstats_here(*_arguments(tmp_path))  # in this process (tests/e2e/in_process.py)
+    (run_folder / "publish").mkdir()
+    (run_folder / "publish" / ".versions").write_text("not a folder")
+    result = sinstats_here(*_arguments(run_folder))  # in this process (tests/e2e/in_process.py)
     assert result.returncode == 1
     assert "Run FAILED" in result.stdout
     failed = [line.strip() for line in result.stdout.splitlines() if " failed: " in line]
@@ -83,22 +83,22 @@ def test_a_failed_step_is_named_with_its_root_cause_and_the_log_holds_the_rest(t
     assert 'pipelines/publish/assets.py", line' in log.read_text(encoding="utf-8")
 
 
-def test_a_run_on_a_pipe_shows_one_line_per_stage_and_no_control_codes(tmp_path):
-    result = _run(tmp_path)
+def test_a_run_on_a_pipe_shows_one_line_per_stage_and_no_control_codes(run_folder):
+    result = _run(run_folder)
     assert result.returncode == 0, result.stdout
     assert "\x1b[" not in result.stdout + result.stderr
     stages = [line for line in result.stdout.splitlines() if ": done in " in line]
     assert stages[0].startswith("read, validate and load the extracts: done in ")
     assert any(line.startswith("build and test the models (dbt): done in ") for line in stages)
     assert "START" not in result.stdout and " of " not in " ".join(stages)  # no dbt node-by-node lines
-    logs = tmp_path / "w" / "logs"
+    logs = run_folder / "w" / "logs"
     dbt_log = next(logs.glob("*.dbt.log")).read_text(encoding="utf-8")
     assert "OK created sql table model publish.sin_total_notifications" in dbt_log
-    build = last_invocation(tmp_path / "w" / "sin_dbt_target" / "dbt.log")
+    build = last_invocation(run_folder / "w" / "sin_dbt_target" / "dbt.log")
     assert any(event["info"]["name"] == "CommandCompleted" and " build` " in event["info"]["msg"] for event in build)
     tail = result.stdout.splitlines()
     pages = tail[tail.index("  pages:") + 1 : -1]
-    assert [Path(p.strip()).relative_to(tmp_path / "publish").as_posix() for p in pages] == [
+    assert [Path(p.strip()).relative_to(run_folder / "publish").as_posix() for p in pages] == [
         "index.html",
         "current/release.html",
         "internal/timeliness.html",

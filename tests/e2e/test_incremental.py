@@ -35,6 +35,7 @@ import pytest
 from pipelines.parameters import london_today
 from pipelines.runner import RunOutcome, run_pipeline
 from pipelines.settings import Settings, load_settings
+from tests.conftest import copy_into
 from tests.dbt_command import dbt
 from tests.once import built_once
 
@@ -230,12 +231,12 @@ class FirstDay:
     series: Series
     dbt_log: str  # the name of its run's dbt log, under the warehouse's logs/
 
-    def copy(self, tmp_path: Path) -> tuple[Series, Path, Settings]:
+    def copy(self, folder: Path) -> tuple[Series, Path, Settings]:
         """This test's own copy of the files, the warehouse and its published files, and of the series
         (so the next day's files are what the series would write next)."""
-        shutil.copytree(self.root, tmp_path, symlinks=True, dirs_exist_ok=True)
-        landing = tmp_path / "landing"
-        return copy.deepcopy(self.series), landing, incremental_settings(landing, tmp_path)
+        copy_into(self.root, folder)
+        landing = folder / "landing"
+        return copy.deepcopy(self.series), landing, incremental_settings(landing, folder)
 
 
 def incremental_settings(landing: Path, root: Path) -> Settings:
@@ -334,11 +335,11 @@ CHANGED_CODE_DAY = 2  # the day of each sequence on which int_timeliness_cases' 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_run_equals_a_full_rebuild_over_the_same_files(
-    first_day_build: FirstDay, tmp_path: Path, seed: int, monkeypatch
+    first_day_build: FirstDay, run_folder: Path, seed: int, monkeypatch
 ) -> None:
     from pipelines.transform import state
 
-    series, landing, incremental = first_day_build.copy(tmp_path)
+    series, landing, incremental = first_day_build.copy(run_folder)
     rng = series.rng = random.Random(seed)  # the days after the first are this seed's
     modes = [build_mode(incremental)]  # the first day's build, from scratch
     planned = state.plan_build
@@ -363,7 +364,7 @@ def test_every_run_equals_a_full_rebuild_over_the_same_files(
                     "select is_incremental, full_refresh_models from pipeline.builds order by started_at desc limit 1"
                 ).fetchall()
             assert last == [(True, ["int_timeliness_cases"])], (seed, step)
-        full = built_from_scratch(landing, tmp_path / "full", day)
+        full = built_from_scratch(landing, run_folder / "full", day)
         assert differing_tables(incremental.analysts_copy, full.analysts_copy) == {}, (seed, step, day)
         assert differing_files(incremental, full) == [], (seed, step, day)
     # The runs after the first were incremental ones: the property is about them.
@@ -375,10 +376,10 @@ def test_every_run_equals_a_full_rebuild_over_the_same_files(
         assert quarantined > 0 and linked.fetchall()[0][0] > 0 and withdrawn.fetchall()[0][0] > 0
 
 
-def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_everything(tmp_path: Path) -> None:
-    _, landing = first_day(tmp_path, 5)
+def test_a_run_with_nothing_new_rebuilds_nothing_and_full_refresh_rebuilds_everything(run_folder: Path) -> None:
+    _, landing = first_day(run_folder, 5)
     day = FIRST_DAY
-    settings = load_settings(landing, tmp_path / "warehouse" / "sin.duckdb", tmp_path / "publish")
+    settings = incremental_settings(landing, run_folder)
     first = run_pipeline(settings, day, progress=lambda _line: None)
     assert first.success and first.nothing_new_since is None
     published = settings.current.resolve()
@@ -486,7 +487,7 @@ def built_by(dbt_log: Path) -> set[str]:
 
 
 def test_a_later_run_leaves_unchanged_reference_data_as_made_and_makes_a_changed_one(
-    first_day_build: FirstDay, tmp_path: Path, monkeypatch
+    first_day_build: FirstDay, run_folder: Path, monkeypatch
 ) -> None:
     """Seeds, and the models built from them and the bank holidays alone, that the last completed build
     made as they are now are left out of the run (Dagster neither runs them nor waits for them: the
@@ -494,7 +495,7 @@ def test_a_later_run_leaves_unchanged_reference_data_as_made_and_makes_a_changed
     from pipelines.reference import holidays as reference
     from pipelines.transform import state
 
-    series, landing, settings = first_day_build.copy(tmp_path)
+    series, landing, settings = first_day_build.copy(run_folder)
     day = FIRST_DAY
     first = run_results(settings)  # the copied warehouse's first build
     seeds = {uid for uid in first if uid.startswith("seed.")}
@@ -572,7 +573,7 @@ def case_rows(settings: Settings, query: str, *parameters: object) -> list[tuple
 
 
 def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_range(
-    first_day_build: FirstDay, tmp_path: Path
+    first_day_build: FirstDay, run_folder: Path
 ) -> None:
     """The four ways the as-at date reaches a notification's rows (int_changed_notifications), each
     met exactly at the edge of the range the as-at date moved over: a case due on the last as-at
@@ -581,7 +582,7 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
     notifications get the LA they are published under. The first three are met by one move of a day
     (a day of this series when each falls on a notification of its own), the year end by another.
     After each move the warehouse equals a rebuild."""
-    _, landing, found = first_day_build.copy(tmp_path)
+    _, landing, found = first_day_build.copy(run_folder)
     # Days of this series, read from a build as at the day of its files: D, with a case due on D
     # that is still open, a case whose end is recorded on D + 1, and a notification dated D + 1.
     edges = case_rows(
@@ -615,7 +616,7 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
     )
     year_end = dt.date(2025, 3, 31)
 
-    settings = load_settings(landing, tmp_path / "moving" / "sin.duckdb", tmp_path / "moving" / "publish")
+    settings = load_settings(landing, run_folder / "moving" / "sin.duckdb", run_folder / "moving" / "publish")
     for step, (before, after) in enumerate([(due, due + day), (year_end, year_end + day)]):
         assert run_pipeline(settings, before, progress=lambda _line: None).success
         if step == 0:
@@ -632,7 +633,7 @@ def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_
             assert case_rows(settings, timeliness, case_notified)
         else:
             assert case_rows(settings, unpublished_2026) == [(0,)]
-        full = built_from_scratch(landing, tmp_path / "full", after)
+        full = built_from_scratch(landing, run_folder / "full", after)
         assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}, (step, before, after)
 
 
@@ -671,12 +672,12 @@ def equals_a_full_rebuild(settings: Settings, full: Settings) -> None:
 
 
 def test_a_notification_moved_to_another_year_is_counted_again_in_both(
-    first_day_build: FirstDay, moved_full_rebuild: Settings, tmp_path: Path
+    first_day_build: FirstDay, moved_full_rebuild: Settings, run_folder: Path
 ) -> None:
     """The only notification that changes leaves reporting year 2025 for 2024 (the as-at date does
     not move): the counts by year must take it out of 2025 (the year the last build gave it) and put
     it into 2024."""
-    settings, _, moved = moved_to_another_year(first_day_build, tmp_path)
+    settings, _, moved = moved_to_another_year(first_day_build, run_folder)
     assert run_pipeline(settings, FIRST_DAY, progress=lambda _line: None).success
     assert build_mode(settings) == "incremental"
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
@@ -688,7 +689,7 @@ def test_a_notification_moved_to_another_year_is_counted_again_in_both(
 
 
 def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_again(
-    first_day_build: FirstDay, moved_full_rebuild: Settings, tmp_path: Path, monkeypatch
+    first_day_build: FirstDay, moved_full_rebuild: Settings, run_folder: Path, monkeypatch
 ) -> None:
     """The models counted by reporting year recount the year a changed notification was in at the
     last build, read from the notification-level tables. A build that did not complete may have moved
@@ -698,7 +699,7 @@ def test_a_year_a_notification_left_in_a_build_that_did_not_complete_is_counted_
 
     from pipelines.transform import state
 
-    settings, _, moved = moved_to_another_year(first_day_build, tmp_path)
+    settings, _, moved = moved_to_another_year(first_day_build, run_folder)
     # The build that does not complete: every model but the counts by year, then it stops.
     by_year = ["int_characteristic_cells_counted"]
     manifest = json.loads(settings.dbt_target.joinpath("manifest.json").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ import pytest
 from pipelines.publish.standard import check_files
 from pipelines.runner import run_pipeline
 from pipelines.settings import SAMPLE_LANDING, load_settings
-from tests.conftest import AS_AT, write_csv
+from tests.conftest import AS_AT, copy_into, write_csv
 from tests.e2e.in_process import Finished, sinstats_here
 from tests.e2e.published import attack, rows
 from tests.once import built_once
@@ -150,13 +150,14 @@ def test_the_methodology_reads_its_thresholds_from_the_rules(first_build):
 
 
 @pytest.fixture
-def own_workspace(workspace, first_build, tmp_path):
-    """This test's own copy of the workspace with its first 2024 build, so no test sees another's changes."""
-    shutil.copytree(workspace.warehouse.parent, tmp_path / "warehouse")
-    shutil.copytree(workspace.landing, tmp_path / "landing")
-    shutil.copytree(workspace.publish, tmp_path / "publish", symlinks=True)
+def own_workspace(workspace, first_build, run_folder):
+    """This test's own copy of the workspace with its first 2024 build, so no test sees another's changes
+    (tests/conftest.py, `run_folder`)."""
+    for name, source in [("warehouse", workspace.warehouse.parent), ("landing", workspace.landing)]:
+        copy_into(source, run_folder / name)
+    copy_into(workspace.publish, run_folder / "publish")
     settings = load_settings(
-        tmp_path / "landing", tmp_path / "warehouse" / workspace.warehouse.name, tmp_path / "publish"
+        run_folder / "landing", run_folder / "warehouse" / workspace.warehouse.name, run_folder / "publish"
     )
     folder = settings.publish / "releases" / "2024"
     return settings, folder, first_build[1]

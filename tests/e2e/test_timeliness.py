@@ -169,10 +169,10 @@ def test_no_rapid_review_is_due_for_a_looked_after_death_not_suspected(after):
     assert ("SIN-000012", "rapid_review") not in after
 
 
-def test_an_open_case_becomes_overdue_between_two_as_at_dates(timeliness_run, tmp_path):
+def test_an_open_case_becomes_overdue_between_two_as_at_dates(timeliness_run, run_folder):
     # 15 working days after Thursday 1 September 2022, with Monday 19 September (the Queen's
     # funeral) not a working day, end on Friday 23 September; the deadline is Sunday 25th.
-    landing, warehouse = timeliness_run[0], tmp_path / "sin.duckdb"  # a warehouse of this test's own
+    landing, warehouse = timeliness_run[0], run_folder / "w" / "sin.duckdb"  # a warehouse of this test's own
     before = cases_as_at(landing, warehouse, D(2022, 9, 23))
     assert before[("SIN-000010", "rapid_review")] == (D(2022, 9, 25), None, "open_not_yet_due")
     later = cases_as_at(landing, warehouse, D(2022, 9, 26))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pipelines.generate.synthetic import GenerateOptions, generate
 from pipelines.ingest.assets import files_that_do_not_add_up
 from pipelines.runner import run_pipeline
 from pipelines.settings import load_settings
-from tests.conftest import AS_AT, notification, write_csv
+from tests.conftest import AS_AT, copy_into, notification, write_csv
 from tests.e2e.in_process import sinstats_here
 from tests.once import built_once
 
@@ -53,8 +52,8 @@ def generated(folder: Path) -> Path:
 
 
 @pytest.fixture
-def landing(tmp_path) -> Path:
-    return generated(tmp_path / "landing")
+def landing(run_folder) -> Path:
+    return generated(run_folder / "landing")
 
 
 @pytest.fixture(scope="module")
@@ -73,20 +72,20 @@ def first_run(tmp_path_factory) -> Path:
     return built_once(tmp_path_factory, "unattended_first_run", build)
 
 
-def copy_of(first_run: Path, tmp_path: Path) -> Path:
-    """This test's own copy of the first run; its landing folder."""
-    shutil.copytree(first_run, tmp_path, symlinks=True, dirs_exist_ok=True)
-    return tmp_path / "landing"
+def copy_of(first_run: Path, folder: Path) -> Path:
+    """This test's own copy of the first run, in `folder` (tests/conftest.py, `run_folder`); its landing folder."""
+    copy_into(first_run, folder)
+    return folder / "landing"
 
 
-def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_recovers(tmp_path, first_run):
-    landing = copy_of(first_run, tmp_path)
-    before = state(tmp_path)
-    generate(GenerateOptions(out=tmp_path / "later", first_year=2026, last_year=2026, seed=4, scale=0.3))
-    for path in (tmp_path / "later").glob("notifications_*"):
+def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_recovers(run_folder, first_run):
+    landing = copy_of(first_run, run_folder)
+    before = state(run_folder)
+    generate(GenerateOptions(out=run_folder / "later", first_year=2026, last_year=2026, seed=4, scale=0.3))
+    for path in (run_folder / "later").glob("notifications_*"):
         path.rename(landing / path.name)
-    earlier_logs = set((tmp_path / "w" / "logs").glob("*.dbt.log"))
-    killed = start_run(tmp_path, landing, start_new_session=True)
+    earlier_logs = set((run_folder / "w" / "logs").glob("*.dbt.log"))
+    killed = start_run(run_folder, landing, start_new_session=True)
     seen = []
     for line in killed.stdout:
         seen.append(line)
@@ -97,20 +96,20 @@ def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_reco
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(
         " START " in log.read_text(encoding="utf-8")
-        for log in (tmp_path / "w" / "logs").glob("*.dbt.log")
+        for log in (run_folder / "w" / "logs").glob("*.dbt.log")
         if log not in earlier_logs
     ):
         time.sleep(0.05)
     os.killpg(killed.pid, signal.SIGKILL)
     killed.wait(30)
     assert any("build and test the models (dbt): started" in line for line in seen), "".join(seen)
-    assert state(tmp_path) == before
+    assert state(run_folder) == before
     # The next run, in this process (tests/e2e/in_process.py): the killed one was a process of its own.
-    recovered = sinstats_here(*run_arguments(tmp_path, landing))
+    recovered = sinstats_here(*run_arguments(run_folder, landing))
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
-    after = state(tmp_path)
+    after = state(run_folder)
     assert after[0] != before[0] and after[1] != before[1]
-    with duckdb.connect(str(tmp_path / "w" / "sin_analysts.duckdb"), read_only=True) as connection:
+    with duckdb.connect(str(run_folder / "w" / "sin_analysts.duckdb"), read_only=True) as connection:
         assert files_that_do_not_add_up(connection) == []
         loaded = connection.execute("select count(*), count(distinct file_sha256) from raw.loaded_files").fetchone()
     assert loaded[0] == loaded[1] == len(list(landing.iterdir()))
@@ -118,8 +117,8 @@ def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_reco
     # full build from scratch over the same folder gives.
     from tests.e2e.test_incremental import differing_files, differing_tables
 
-    settings = load_settings(landing, tmp_path / "w" / "sin.duckdb", tmp_path / "publish")
-    full = load_settings(landing, tmp_path / "full" / "sin.duckdb", tmp_path / "full" / "publish")
+    settings = load_settings(landing, run_folder / "w" / "sin.duckdb", run_folder / "publish")
+    full = load_settings(landing, run_folder / "full" / "sin.duckdb", run_folder / "full" / "publish")
     assert run_pipeline(full, AS_AT, progress=lambda _line: None).success
     with duckdb.connect(str(settings.analysts_copy), read_only=True) as connection:
         builds = connection.sql(
@@ -132,13 +131,13 @@ def test_a_run_killed_during_the_dbt_build_changes_nothing_and_the_next_run_reco
     assert differing_files(settings, full) == []
 
 
-def test_two_runs_started_together_never_corrupt_anything(tmp_path, landing):
-    runs = [start_run(tmp_path, landing) for _ in range(2)]
+def test_two_runs_started_together_never_corrupt_anything(run_folder, landing):
+    runs = [start_run(run_folder, landing) for _ in range(2)]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     waited = [line for output in outputs for line in output.splitlines() if line.startswith("another run (pid ")]
-    assert len(waited) == 1 and f"is using {tmp_path / 'w' / 'sin.duckdb'}; waiting up to" in waited[0]
-    with duckdb.connect(str(tmp_path / "w" / "sin_analysts.duckdb"), read_only=True) as connection:
+    assert len(waited) == 1 and f"is using {run_folder / 'w' / 'sin.duckdb'}; waiting up to" in waited[0]
+    with duckdb.connect(str(run_folder / "w" / "sin_analysts.duckdb"), read_only=True) as connection:
         assert files_that_do_not_add_up(connection) == []
         files = connection.execute("select count(*), count(distinct file_sha256) from raw.loaded_files").fetchone()
         duplicates = connection.execute(
@@ -148,9 +147,9 @@ def test_two_runs_started_together_never_corrupt_anything(tmp_path, landing):
     assert duplicates == 0
 
 
-def test_an_analyst_query_loop_never_fails_during_a_full_run(tmp_path, first_run):
-    landing = copy_of(first_run, tmp_path)
-    analysts = tmp_path / "w" / "sin_analysts.duckdb"
+def test_an_analyst_query_loop_never_fails_during_a_full_run(run_folder, first_run):
+    landing = copy_of(first_run, run_folder)
+    analysts = run_folder / "w" / "sin_analysts.duckdb"
     new = [
         notification(
             notification_id=f"SIN-9000{n:02d}",
@@ -176,7 +175,7 @@ def test_an_analyst_query_loop_never_fails_during_a_full_run(tmp_path, first_run
 
     thread = threading.Thread(target=query_loop)
     thread.start()
-    run = start_run(tmp_path, landing)
+    run = start_run(run_folder, landing)
     sql_answers = []
     while run.poll() is None:
         result = subprocess.run(
@@ -185,7 +184,7 @@ def test_an_analyst_query_loop_never_fails_during_a_full_run(tmp_path, first_run
                 "sql",
                 "select count(*) as n from marts.fct_notifications",
                 "--warehouse",
-                str(tmp_path / "w" / "sin.duckdb"),
+                str(run_folder / "w" / "sin.duckdb"),
             ],
             capture_output=True,
             text=True,
