@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from dbt.constants import PARTIAL_PARSE_FILE_NAME
 
 from pipelines.runner import RunOutcome, run_pipeline
 from pipelines.settings import SAMPLE_LANDING, Settings, load_settings
@@ -112,7 +113,7 @@ def notification(**changes: str) -> dict:
 
 
 # dbt's parse of the project, which it keeps in a warehouse's target folder (`Settings.dbt_target`).
-PARSE = "partial_parse.msgpack"
+PARSE = PARTIAL_PARSE_FILE_NAME
 
 
 @pytest.fixture

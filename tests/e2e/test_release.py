@@ -153,8 +153,8 @@ def test_the_methodology_reads_its_thresholds_from_the_rules(first_build):
 def own_workspace(workspace, first_build, run_folder):
     """This test's own copy of the workspace with its first 2024 build, so no test sees another's changes
     (tests/conftest.py, `run_folder`)."""
-    for name, source in [("warehouse", workspace.warehouse.parent), ("landing", workspace.landing)]:
-        copy_into(source, run_folder / name)
+    copy_into(workspace.warehouse.parent, run_folder / "warehouse")
+    copy_into(workspace.landing, run_folder / "landing")
     copy_into(workspace.publish, run_folder / "publish")
     settings = load_settings(
         run_folder / "landing", run_folder / "warehouse" / workspace.warehouse.name, run_folder / "publish"
