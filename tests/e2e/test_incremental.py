@@ -11,7 +11,12 @@ incrementally. After every day the warehouse that has taken the days one run at
 a time is compared with a warehouse built from scratch over the same folder as at the same date:
 every table of the marts, intermediate, publish and dashboards schemas, row for row, and every
 published and internal CSV, byte for byte. The files are written here by a generator of this
-test's own, not the product's. SINSTATS_PROPERTY_SEEDS="1,2,3" runs other seeds.
+test's own, not the product's.
+
+`make test` runs one seed, 31, for four days after the first: its as-at date moves by 0, 3, 40 and
+200 days (the last across 1 April, into a new reporting year), so one sequence meets each kind of
+move. SINSTATS_PROPERTY_SEEDS="11,29" runs other seeds (seeds 11 and 29, three days each, ran until
+2026-12-07: 40, 1, 40 and 200, 1, 1 days; twelve runs where this is eight).
 """
 
 from __future__ import annotations
@@ -39,8 +44,11 @@ from tests.conftest import copy_into
 from tests.dbt_command import dbt
 from tests.once import built_once
 
-SEEDS = [int(s) for s in os.environ.get("SINSTATS_PROPERTY_SEEDS", "11,29").split(",")]
-DAYS = 4
+# The seed `make test` runs, and the moves of the as-at date it makes (checked, so that a change to
+# the generator that changes them is seen: then choose a seed that meets each kind of move again).
+MAKE_TEST_SEED, MAKE_TEST_MOVES = 31, [0, 3, 40, 200]
+SEEDS = [int(s) for s in os.environ.get("SINSTATS_PROPERTY_SEEDS", str(MAKE_TEST_SEED)).split(",")]
+DAYS = 5  # the first day and four after it
 # LAs live over the whole series (no reorganisation), in different regions.
 LAS = ["201", "202", "204", "315", "353", "354", "802", "891"]
 NATURES = ["child_death"] * 3 + ["serious_harm"] * 5 + ["other"] * 2 + ["care_leaver_death"]
@@ -347,10 +355,11 @@ def test_every_run_equals_a_full_rebuild_over_the_same_files(
     def code_changed(*arguments, **keywords):
         return dataclasses.replace(planned(*arguments, **keywords), full_refresh_models=("int_timeliness_cases",))
 
-    day = FIRST_DAY
+    day, moves = FIRST_DAY, []
     for step in range(1, DAYS):
         # The as-at date moves on by a few days, or across a year end, or not at all.
-        day = min(day + dt.timedelta(days=rng.choice([0, 1, 3, 40, 200])), london_today())
+        day, before = min(day + dt.timedelta(days=rng.choice([0, 1, 3, 40, 200])), london_today()), day
+        moves.append((day - before).days)
         write_day(landing, series, day, step)
         with monkeypatch.context() as patch:
             if step == CHANGED_CODE_DAY:
@@ -367,6 +376,7 @@ def test_every_run_equals_a_full_rebuild_over_the_same_files(
         full = built_from_scratch(landing, run_folder / "full", day)
         assert differing_tables(incremental.analysts_copy, full.analysts_copy) == {}, (seed, step, day)
         assert differing_files(incremental, full) == [], (seed, step, day)
+    assert seed != MAKE_TEST_SEED or moves == MAKE_TEST_MOVES, moves
     # The runs after the first were incremental ones: the property is about them.
     assert modes[0] == "full" and set(modes[1:]) == {"incremental"}, modes
     with duckdb.connect(str(incremental.analysts_copy), read_only=True) as connection:
