@@ -582,69 +582,94 @@ def case_rows(settings: Settings, query: str, *parameters: object) -> list[tuple
         return connection.execute(query, list(parameters)).fetchall()
 
 
+# Three notifications written by hand (LA aware, notified) for the edges of a move of the as-at date
+# from Monday 31 March 2025 to Tuesday 1 April. A rapid review is due within 15 working days of the
+# day the LA was aware (docs/rules.md §3; no bank holiday from 10 March to 2 April 2025):
+YEAR_END = dt.date(2025, 3, 31)
+EDGE_NOTIFICATIONS = [
+    # Due on 31 March and still open: aware Monday 10 March; the 15 working days are 11 to 14, 17 to
+    # 21, 24 to 28 March and 31 March.
+    ("SIN-900001", "2025-03-10", "2025-03-10"),
+    # Ended on 1 April: aware Wednesday 12 March, due on Wednesday 2 April (13, 14, 17 to 21, 24 to
+    # 28, 31 March, 1 and 2 April), received on 1 April (EDGE_REVIEW): on time.
+    ("SIN-900002", "2025-03-12", "2025-03-14"),
+    # Notified on 1 April, the first day of reporting year 2026 (the LA aware on 31 March).
+    ("SIN-900003", "2025-03-31", "2025-04-01"),
+]
+EDGE_REVIEW = {
+    "notification_id": "SIN-900002",
+    "record_updated_at": "2025-04-01T09:00:00",
+    "rapid_review_received_date": "2025-04-01",
+    "rapid_review_outcome": "pending",
+    "lcspr_decision_date": "",
+    "lcspr_sent_to_panel_date": "",
+    "lcspr_published_date": "",
+}
+
+
+def write_edges(landing: Path) -> None:
+    """The three edge notifications and the review of the second, in files of their own."""
+    rows = [
+        {
+            **dict.fromkeys(NOTIFICATION_COLUMNS, ""),
+            "notification_id": notification_id,
+            "record_version": "1",
+            "record_updated_at": f"{notified}T10:00:00",
+            "record_status": "active",
+            "la_code": "201",
+            "incident_date": aware,
+            "la_aware_date": aware,
+            "notification_date": notified,
+            "nature": "serious_harm",
+            "abuse_neglect": "known",
+            "children_involved": "1",
+            **dict.fromkeys(["child_sex", "child_disability", "child_looked_after", "child_cin_plan"], "U"),
+            **dict.fromkeys(["child_cp_plan", "known_to_agency"], "U"),
+            "child_age": "7",
+            "child_ethnicity": "WBRI",
+            "placement_type": "home",
+        }
+        for notification_id, aware, notified in EDGE_NOTIFICATIONS
+    ]
+    write_csv(landing / f"notifications_{FIRST_DAY:%Y%m%d}_edges.csv", NOTIFICATION_COLUMNS, rows)
+    write_csv(landing / f"reviews_{FIRST_DAY:%Y%m%d}_edges.csv", REVIEW_COLUMNS, [EDGE_REVIEW])
+
+
 def test_a_moved_as_at_date_recomputes_each_case_it_reaches_at_the_edges_of_its_range(
     first_day_build: FirstDay, run_folder: Path
 ) -> None:
     """The four ways the as-at date reaches a notification's rows (int_changed_notifications), each
-    met exactly at the edge of the range the as-at date moved over: a case due on the last as-at
-    date is overdue from the next day; an end recorded for the next day counts from that day; a
-    notification dated the next day is measured from that day; on 1 April the new reporting year's
-    notifications get the LA they are published under. The first three are met by one move of a day
-    (a day of this series when each falls on a notification of its own), the year end by another.
-    After each move the warehouse equals a rebuild."""
-    _, landing, found = first_day_build.copy(run_folder)
-    # Days of this series, read from a build as at the day of its files: D, with a case due on D
-    # that is still open, a case whose end is recorded on D + 1, and a notification dated D + 1.
-    edges = case_rows(
-        found,
-        """
-        with due as (
-            select deadline_date as day, notification_id, measure_code from marts.fct_timeliness
-            where end_date_recorded is null
-        ), ended as (
-            select end_date_recorded - 1 as day, notification_id, measure_code from marts.fct_timeliness
-            where data_quality_flag is null and end_date_recorded > start_date and notification_id in
-                (select notification_id from marts.fct_notifications where notification_date < end_date_recorded)
-        ), notified as (
-            select notification_date - 1 as day, notification_id from marts.fct_notifications where is_counted
-        )
-        select due.day, due.notification_id, due.measure_code, ended.notification_id, ended.measure_code,
-            notified.notification_id
-        from due join ended using (day) join notified using (day)
-        where due.day between '2025-01-10' and '2025-08-20'
-            and len(list_distinct([due.notification_id, ended.notification_id, notified.notification_id])) = 3
-        order by all limit 1
-        """,
-    )
-    assert edges, "seed 5 has no day with the three edges on three notifications: choose another range"
-    due, case_due, measure_due, case_ended, measure_ended, case_notified = edges[0]
-    day = dt.timedelta(days=1)
-    status = "select status from marts.fct_timeliness where notification_id = ? and measure_code = ?"
+    met exactly at the edge of the range the as-at date moved over, in one move of a day, from 31
+    March 2025 to 1 April: a case due on the last as-at date is overdue from the next day; an end
+    recorded for the next day counts from that day; a notification dated the next day is measured
+    from that day; on 1 April the new reporting year's notifications get the LA they are published
+    under. The first three are the hand-made notifications of EDGE_NOTIFICATIONS, among seed 5's
+    first day of files. After the move the warehouse equals a rebuild."""
+    _, landing, _ = first_day_build.copy(run_folder)
+    write_edges(landing)
+    due, ended, notified = (notification_id for notification_id, _, _ in EDGE_NOTIFICATIONS)
+    case = "select deadline_date, status from marts.fct_timeliness where notification_id = ? and measure_code = ?"
     timeliness = "select * from marts.fct_timeliness where notification_id = ?"
     unpublished_2026 = (
         "select count(*) from marts.fct_notifications where reporting_year = 2026 and published_la_code is null"
     )
-    year_end = dt.date(2025, 3, 31)
-
     settings = load_settings(landing, run_folder / "moving" / "sin.duckdb", run_folder / "moving" / "publish")
-    for step, (before, after) in enumerate([(due, due + day), (year_end, year_end + day)]):
-        assert run_pipeline(settings, before, progress=lambda _line: None).success
-        if step == 0:
-            assert case_rows(settings, status, case_due, measure_due) == [("open_not_yet_due",)]
-            assert case_rows(settings, status, case_ended, measure_ended)[0][0].startswith("open_")
-            assert case_rows(settings, timeliness, case_notified) == []
-        else:
-            assert case_rows(settings, unpublished_2026)[0][0] > 0
-        assert run_pipeline(settings, after, progress=lambda _line: None).success
-        assert build_mode(settings) == "incremental"
-        if step == 0:
-            assert case_rows(settings, status, case_due, measure_due) == [("open_overdue",)]
-            assert case_rows(settings, status, case_ended, measure_ended)[0][0] in ("on_time", "late")
-            assert case_rows(settings, timeliness, case_notified)
-        else:
-            assert case_rows(settings, unpublished_2026) == [(0,)]
-        full = built_from_scratch(landing, run_folder / "full", after)
-        assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}, (step, before, after)
+    after = YEAR_END + dt.timedelta(days=1)
+
+    assert run_pipeline(settings, YEAR_END, progress=lambda _line: None).success
+    assert case_rows(settings, case, due, "rapid_review") == [(YEAR_END, "open_not_yet_due")]
+    assert case_rows(settings, case, ended, "rapid_review") == [(dt.date(2025, 4, 2), "open_not_yet_due")]
+    assert case_rows(settings, timeliness, notified) == []
+    assert case_rows(settings, unpublished_2026)[0][0] > 0
+
+    assert run_pipeline(settings, after, progress=lambda _line: None).success
+    assert build_mode(settings) == "incremental"
+    assert case_rows(settings, case, due, "rapid_review") == [(YEAR_END, "open_overdue")]
+    assert case_rows(settings, case, ended, "rapid_review") == [(dt.date(2025, 4, 2), "on_time")]
+    assert case_rows(settings, timeliness, notified)
+    assert case_rows(settings, unpublished_2026) == [(0,)]
+    full = built_from_scratch(landing, run_folder / "full", after)
+    assert differing_tables(settings.analysts_copy, full.analysts_copy) == {}
 
 
 def moved_to_another_year(first_day_build: FirstDay, tmp_path: Path) -> tuple[Settings, Path, str]:
