@@ -41,6 +41,7 @@ from pipelines.parameters import london_today
 from pipelines.runner import RunOutcome, run_pipeline
 from pipelines.settings import Settings, load_settings
 from tests.conftest import copy_into
+from tests.conftest import notification as valid_notification
 from tests.dbt_command import dbt
 from tests.once import built_once
 
@@ -597,38 +598,27 @@ EDGE_NOTIFICATIONS = [
     ("SIN-900003", "2025-03-31", "2025-04-01"),
 ]
 EDGE_REVIEW = {
+    **dict.fromkeys(REVIEW_COLUMNS, ""),
     "notification_id": "SIN-900002",
     "record_updated_at": "2025-04-01T09:00:00",
     "rapid_review_received_date": "2025-04-01",
     "rapid_review_outcome": "pending",
-    "lcspr_decision_date": "",
-    "lcspr_sent_to_panel_date": "",
-    "lcspr_published_date": "",
 }
 
 
 def write_edges(landing: Path) -> None:
-    """The three edge notifications and the review of the second, in files of their own."""
+    """The three edge notifications (tests/conftest.py's valid row, with abuse known) and the review of
+    the second, in files of their own."""
     rows = [
-        {
-            **dict.fromkeys(NOTIFICATION_COLUMNS, ""),
-            "notification_id": notification_id,
-            "record_version": "1",
-            "record_updated_at": f"{notified}T10:00:00",
-            "record_status": "active",
-            "la_code": "201",
-            "incident_date": aware,
-            "la_aware_date": aware,
-            "notification_date": notified,
-            "nature": "serious_harm",
-            "abuse_neglect": "known",
-            "children_involved": "1",
-            **dict.fromkeys(["child_sex", "child_disability", "child_looked_after", "child_cin_plan"], "U"),
-            **dict.fromkeys(["child_cp_plan", "known_to_agency"], "U"),
-            "child_age": "7",
-            "child_ethnicity": "WBRI",
-            "placement_type": "home",
-        }
+        valid_notification(
+            notification_id=notification_id,
+            record_updated_at=f"{notified}T10:00:00",
+            la_code="201",
+            incident_date=aware,
+            la_aware_date=aware,
+            notification_date=notified,
+            nature="serious_harm",
+        )
         for notification_id, aware, notified in EDGE_NOTIFICATIONS
     ]
     write_csv(landing / f"notifications_{FIRST_DAY:%Y%m%d}_edges.csv", NOTIFICATION_COLUMNS, rows)
